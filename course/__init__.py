@@ -1,0 +1,1 @@
+"""Shared runtime support for the course: quiet Trax import, JAX compatibility fixes, paths."""

@@ -1,0 +1,95 @@
+"""Find a course data file locally or download it, and always verify its SHA-256.
+
+Where files come from, in order:
+1. ``data_dir`` argument (the ``--data-dir`` flag of the course tools),
+2. the ``COURSE_DATA_DIR`` environment variable,
+3. a per-user download cache: ``COURSE_CACHE_DIR`` or ``pooch.os_cache("trax-nlp-course")``.
+
+With 1 or 2 nothing is downloaded: a missing file is an error that says what to do.
+"""
+import os
+from pathlib import Path
+
+import pooch
+
+from data.registry import DATASETS
+
+ENV_VAR = "COURSE_DATA_DIR"
+CACHE_ENV_VAR = "COURSE_CACHE_DIR"
+_verified = {}  # (path, mtime, size) -> True: hash each file once per process
+
+
+class DataError(RuntimeError):
+    """A data file is missing, corrupt or unknown. The message is one line saying what to do."""
+
+
+def resolve_data_dir(data_dir=None):
+    """The local data directory in force, or None when files come from the download cache."""
+    chosen = data_dir or os.environ.get(ENV_VAR)
+    return Path(chosen).expanduser().resolve() if chosen else None
+
+
+def _lookup(name):
+    try:
+        return DATASETS[name]
+    except KeyError:
+        raise DataError(f"unknown dataset {name!r}; known: {', '.join(sorted(DATASETS))}") from None
+
+
+def verify(path, dataset):
+    """Raise DataError unless ``path`` has the dataset's SHA-256. Returns ``path``."""
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if not _verified.get(key):
+        digest = pooch.file_hash(str(path), alg="sha256")
+        if digest != dataset.sha256:
+            raise DataError(
+                f"{path} has sha256 {digest[:12]}…, expected {dataset.sha256[:12]}… "
+                f"({dataset.name}): the file is corrupt or another version; delete it and fetch "
+                f"it again from {dataset.url}")
+        _verified[key] = True
+    return path
+
+
+def _from_directory(dataset, directory, origin):
+    path = directory / dataset.relpath
+    if not path.is_file():
+        raise DataError(
+            f"{dataset.relpath} not found in {directory} ({origin}); put the file there "
+            f"(source: {dataset.url}) or point {origin} elsewhere")
+    return verify(path, dataset)
+
+
+def _download(dataset):
+    cache = Path(os.environ.get(CACHE_ENV_VAR) or pooch.os_cache("trax-nlp-course"))
+    path = cache / dataset.relpath
+    if path.is_file():
+        return verify(path, dataset)
+    if not dataset.downloadable:
+        raise DataError(
+            f"{dataset.name} cannot be downloaded automatically: get {Path(dataset.relpath).name} "
+            f"from {dataset.url} and save it as {path}, or set {ENV_VAR} to a directory that has "
+            f"{dataset.relpath}")
+    print(f"Downloading {dataset.name}: {dataset.description}\n  from {dataset.url}\n"
+          f"  licence: {dataset.licence}")
+    try:
+        pooch.retrieve(dataset.url, known_hash=f"sha256:{dataset.sha256}",
+                       fname=Path(dataset.relpath).name, path=path.parent, progressbar=False)
+    except ValueError as err:  # pooch's hash mismatch
+        raise DataError(f"download of {dataset.name} failed its sha256 check: {err}") from None
+    except Exception as err:  # no network, HTTP error, ...
+        raise DataError(
+            f"could not download {dataset.name} from {dataset.url} ({type(err).__name__}); "
+            f"check your connection, or set {ENV_VAR} to a directory that has "
+            f"{dataset.relpath}") from None
+    return path
+
+
+def fetch(name, data_dir=None):
+    """Path to the verified file of dataset ``name`` (see module docstring for the order)."""
+    dataset = _lookup(name)
+    if data_dir:
+        return _from_directory(dataset, resolve_data_dir(data_dir), "--data-dir")
+    if os.environ.get(ENV_VAR):
+        return _from_directory(dataset, resolve_data_dir(), ENV_VAR)
+    return _download(dataset)

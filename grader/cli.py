@@ -1,0 +1,119 @@
+"""``python -m grader``: grade work, regenerate expectations, regenerate stubs."""
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+USAGE = """python -m grader [ASSIGNMENT ...] [--solutions | --submission DIR] [--public-only]
+                        [--json PATH] [--data-dir DIR] [--fail-under PCT]
+       python -m grader expect [ASSIGNMENT ...]     regenerate stored expectations from solutions/
+       python -m grader stubs [--check] [--force]   regenerate assignments/ stubs from solutions/"""
+
+
+class UsageError(Exception):
+    pass
+
+
+def _grade_parser():
+    p = argparse.ArgumentParser(prog="python -m grader", usage=USAGE,
+                                description="Grade assignments and print the score table.")
+    p.add_argument("assignments", nargs="*", help="assignment names (default: all)")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--solutions", action="store_true", help="grade the reference solutions/")
+    src.add_argument("--submission", metavar="DIR", help="grade DIR (same layout as assignments/)")
+    p.add_argument("--public-only", action="store_true", help="run public checks only")
+    p.add_argument("--json", metavar="PATH", help="also write Gradescope results.json to PATH")
+    p.add_argument("--data-dir", metavar="DIR", help="directory holding the course data files")
+    p.add_argument("--fail-under", type=float, metavar="PCT",
+                   help="exit with status 1 when the score is below PCT percent")
+    return p
+
+
+def _check_assignments(names):
+    from grader.session import available_assignments
+    known = available_assignments()
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise UsageError(f"unknown assignment {', '.join(unknown)}; choose from {', '.join(known)}")
+    return names or known
+
+
+def grade_command(argv):
+    from grader import report
+    from grader.session import REPO, grade
+    args = _grade_parser().parse_args(argv)
+    if args.data_dir:
+        if not Path(args.data_dir).is_dir():
+            raise UsageError(f"--data-dir {args.data_dir}: no such directory")
+        os.environ["COURSE_DATA_DIR"] = str(Path(args.data_dir).resolve())
+    names = _check_assignments(args.assignments)
+    if args.submission:
+        source, label = Path(args.submission), args.submission
+        if not source.is_dir():
+            raise UsageError(f"--submission {source}: no such directory")
+    else:
+        label = "solutions" if args.solutions else "assignments"
+        source = REPO / label
+    start = time.perf_counter()
+    graded = grade(source, names, public_only=args.public_only)
+    print(report.render(graded, label, public_only=args.public_only))
+    print(f"(graded in {time.perf_counter() - start:.1f} s)")
+    if args.json:
+        report.write_results_json(graded, args.json, public_only=args.public_only)
+    data = report.results_json(graded)
+    pct = 100.0 * data["score"] / data["max_score"] if data["max_score"] else 0.0
+    return 1 if args.fail_under is not None and pct < args.fail_under else 0
+
+
+def expect_command(argv):
+    from grader import expectations
+    p = argparse.ArgumentParser(prog="python -m grader expect",
+                                description="Regenerate stored expectations from solutions/.")
+    p.add_argument("assignments", nargs="*")
+    args = p.parse_args(argv)
+    for name in _check_assignments(args.assignments):
+        for path in expectations.write(name):
+            print(f"wrote {path}")
+    return 0
+
+
+def stubs_command(argv):
+    from grader import stubs
+    from grader.session import REPO
+    p = argparse.ArgumentParser(prog="python -m grader stubs",
+                                description="Regenerate assignments/ stubs from solutions/.")
+    p.add_argument("--check", action="store_true", help="only report stubs that differ; exit 1 if any")
+    p.add_argument("--force", action="store_true", help="overwrite stubs that hold student code")
+    args = p.parse_args(argv)
+    if args.check:
+        drift = stubs.drifted(REPO / "solutions", REPO / "assignments")
+        for path in drift:
+            print(f"out of date: {path}")
+        return 1 if drift else 0
+    for path in stubs.write(REPO / "solutions", REPO / "assignments", force=args.force):
+        print(f"wrote {path}")
+    return 0
+
+
+COMMANDS = {"expect": expect_command, "stubs": stubs_command}
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = COMMANDS.get(argv[0], grade_command) if argv else grade_command
+    if command is not grade_command:
+        argv = argv[1:]
+    try:
+        return command(argv)
+    except UsageError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except Exception as err:  # instructor tools: a clear line, not a traceback
+        from grader.stubs import StubError
+        from grader.expectations import ExpectationError
+        from data import DataError
+        if isinstance(err, (StubError, ExpectationError, DataError)):
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        raise

@@ -1,0 +1,94 @@
+"""Turn check results into the per-exercise table students read and Gradescope's results.json."""
+import json
+import shutil
+import textwrap
+from pathlib import Path
+
+PASSED, PUBLIC_PASSED = "passed", "public checks passed"
+
+
+def exercise_rows(spec, results, public_only):
+    """[(exercise, points, max_points, status line)] in the assignment's exercise order."""
+    rows = []
+    for name, exercise in spec.exercises.items():
+        own = [r for r in results if r.exercise == name]
+        points = sum(r.points for r in own)
+        max_points = sum(r.max_points for r in own)
+        failing = [r for r in own if not r.passed]
+        if not own:
+            status = "no checks ran"
+        elif not failing:
+            status = PUBLIC_PASSED if public_only else PASSED
+        else:
+            messages = list(dict.fromkeys(r.message for r in failing))  # unique, in order
+            status = messages[0]
+            if len(messages) > 1:
+                status += f"  (+{len(messages) - 1} more failing check{'s' * (len(messages) > 2)})"
+        rows.append((name, points, max_points, status))
+    return rows
+
+
+def _fmt_points(x):
+    return f"{x:g}"
+
+
+def render(graded, source_label, public_only=False, width=None):
+    """The score table for all graded assignments, as text."""
+    width = width or max(80, min(140, shutil.get_terminal_size((100, 20)).columns))
+    lines, total, total_max = [], 0.0, 0.0
+    for name, (spec, results) in graded.items():
+        rows = exercise_rows(spec, results, public_only)
+        got, most = sum(r[1] for r in rows), sum(r[2] for r in rows)
+        total, total_max = total + got, total_max + most
+        lines.append(f"{spec.title}  [{name}, {source_label}]")
+        name_w = max([len("exercise")] + [len(r[0]) for r in rows])
+        lines.append(f"  {'exercise':<{name_w}}  {'points':>6}  {'max':>4}  status")
+        indent = 2 + name_w + 2 + 6 + 2 + 4 + 2
+        for ex, pts, mx, status in rows:
+            wrapped = textwrap.wrap(status, max(30, width - indent)) or [""]
+            lines.append(f"  {ex:<{name_w}}  {_fmt_points(pts):>6}  {_fmt_points(mx):>4}  {wrapped[0]}")
+            lines.extend(" " * indent + w for w in wrapped[1:])
+        lines.append(f"  {'total':<{name_w}}  {_fmt_points(got):>6}  {_fmt_points(most):>4}")
+        lines.append("")
+    pct = 100.0 * total / total_max if total_max else 0.0
+    lines.append(f"Score: {_fmt_points(total)} / {_fmt_points(total_max)} ({pct:.0f}%)")
+    if public_only:
+        lines.append("Only public checks ran; hidden checks are run when your work is graded.")
+    return "\n".join(lines)
+
+
+def results_json(graded, public_only=False):
+    """A dict in Gradescope's results.json format (one test per check)."""
+    tests, number = [], 0
+    for a_index, (name, (spec, results)) in enumerate(graded.items()):
+        order = {ex: i for i, ex in enumerate(spec.exercises)}
+        for r in sorted(results, key=lambda r: order.get(r.exercise, 0)):
+            number += 1
+            tests.append({
+                "name": f"{name} · {r.exercise} · {r.description}",
+                "number": f"{a_index}.{order.get(r.exercise, 0) + 1}.{number}",
+                "score": r.points,
+                "max_score": r.max_points,
+                "status": "passed" if r.passed else "failed",
+                "output": r.message or ("passed" if r.passed else ""),
+                "visibility": "after_published" if r.hidden else "visible",
+                "execution_time": round(r.seconds, 3),
+            })
+    score = sum(t["score"] for t in tests)
+    return {
+        "score": score,
+        "max_score": sum(t["max_score"] for t in tests),
+        "execution_time": round(sum(t["execution_time"] for t in tests), 3),
+        "output": "Only public checks ran." if public_only else "All checks ran.",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+
+
+def write_results_json(graded, path, public_only=False):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(results_json(graded, public_only), indent=1, ensure_ascii=False))
+    tmp.replace(path)

@@ -1,0 +1,158 @@
+"""A grading session: pytest collects every check as a test item and runs it in one process.
+
+``grade(...)`` is what ``python -m grader`` and the tests call. Each check module under
+``grader/checks/`` (and its ``_hidden`` twin, unless public-only) becomes a pytest
+file whose items are its checks; student modules are imported once per assignment,
+stored expectations are read from ``grader/expected/``, and each item's outcome is
+kept as a CheckResult for the report.
+"""
+import importlib
+import os
+from pathlib import Path
+
+import pytest
+
+from grader import plain
+from grader.runner import ImportFailure, import_modules, run_check
+
+GRADER_DIR = Path(__file__).resolve().parent
+REPO = GRADER_DIR.parent
+CHECKS_DIR = GRADER_DIR / "checks"
+EXPECTED_DIR = GRADER_DIR / "expected"
+HIDDEN_SUFFIX = "_hidden"
+IMPORT_TIMEOUT = 60.0
+
+
+def available_assignments():
+    """Names of the assignments that have a public checks module, in course order."""
+    return sorted(p.stem for p in CHECKS_DIR.glob("a*.py") if not p.stem.endswith(HIDDEN_SUFFIX))
+
+
+def check_modules(assignment, public_only=False):
+    """Check module files for ``assignment``: the public one, then the hidden one if present."""
+    files = [CHECKS_DIR / f"{assignment}.py"]
+    hidden = CHECKS_DIR / f"{assignment}{HIDDEN_SUFFIX}.py"
+    if hidden.is_file() and not public_only:
+        files.append(hidden)
+    return files
+
+
+def load_spec(assignment, public_only=False):
+    """Import the check modules of ``assignment``; return (Assignment, module names loaded)."""
+    names = [f"grader.checks.{f.stem}" for f in check_modules(assignment, public_only)]
+    spec = importlib.import_module(names[0]).ASSIGNMENT
+    for name in names[1:]:
+        importlib.import_module(name)
+    return spec, names
+
+
+def expectation_path(check_module_name):
+    return EXPECTED_DIR / f"{check_module_name.rsplit('.', 1)[-1]}.json"
+
+
+def load_expectations(check_module_name):
+    path = expectation_path(check_module_name)
+    return plain.loads(path.read_text()) if path.is_file() else {}
+
+
+def _key(check):
+    return f"{check.exercise}::{check.name}"
+
+
+class _Missing:
+    """Placeholder expectation: judging against it fails with an instructor-facing hint."""
+    def __repr__(self):
+        return "<no stored expectation: run `python -m grader expect`>"
+
+
+class CheckFailed(Exception):
+    pass
+
+
+class CheckItem(pytest.Item):
+    def __init__(self, *, check, state, **kwargs):
+        super().__init__(**kwargs)
+        self.check = check
+        self.state = state
+
+    def runtest(self):
+        result = self.state.run(self.check)
+        if not result.passed:
+            raise CheckFailed(result.message)
+
+    def repr_failure(self, excinfo, style=None):
+        return str(excinfo.value)
+
+    def reportinfo(self):
+        return self.path, None, self.check.id
+
+
+class CheckFile(pytest.File):
+    def __init__(self, *, state, **kwargs):
+        super().__init__(**kwargs)
+        self.state = state
+
+    def collect(self):
+        module_name = f"grader.checks.{self.path.stem}"
+        for check in self.state.spec_of(self.path).checks():
+            if check.defined_in == module_name:
+                yield CheckItem.from_parent(self, name=_key(check), check=check, state=self.state)
+
+
+class GradingState:
+    """pytest plugin holding one session's inputs and results."""
+
+    def __init__(self, source, assignments, public_only):
+        self.source = Path(source).resolve()
+        self.assignments = list(assignments)
+        self.public_only = public_only
+        self.specs = {a: load_spec(a, public_only)[0] for a in self.assignments}
+        self.files = {f.resolve(): a for a in self.assignments for f in check_modules(a, public_only)}
+        self.expected = {}
+        self.modules = {}
+        self.results = []
+
+    def spec_of(self, path):
+        return self.specs[self.files[Path(path).resolve()]]
+
+    def pytest_collect_file(self, file_path, parent):
+        if file_path.resolve() in self.files:
+            return CheckFile.from_parent(parent, path=file_path, state=self)
+        return None
+
+    def modules_for(self, spec):
+        if spec.name not in self.modules:
+            try:
+                self.modules[spec.name] = import_modules(
+                    spec.modules, self.source / spec.name, IMPORT_TIMEOUT)
+            except ImportFailure as failure:
+                self.modules[spec.name] = failure
+        return self.modules[spec.name]
+
+    def expectation(self, check):
+        if check.defined_in not in self.expected:
+            self.expected[check.defined_in] = load_expectations(check.defined_in)
+        return self.expected[check.defined_in].get(_key(check), _Missing())
+
+    def run(self, check):
+        result = run_check(check, self.modules_for(check.assignment), self.expectation(check),
+                           roots=[self.source])
+        self.results.append(result)
+        return result
+
+
+def grade(source, assignments=None, public_only=False, extra_pytest_args=()):
+    """Grade ``assignments`` (default: all) of the submission directory ``source``.
+
+    Returns ``{assignment: (Assignment, [CheckResult, ...])}`` in course order.
+    """
+    assignments = list(assignments or available_assignments())
+    state = GradingState(source, assignments, public_only)
+    files = [str(f) for f in state.files]
+    args = ["-p", "no:terminal", "-p", "no:cacheprovider", "-p", "no:python", "-p", "no:warnings",
+            "-c", os.devnull, "--rootdir", str(REPO), *extra_pytest_args, *files]
+    pytest.main(args, plugins=[state])
+    by_assignment = {a: (state.specs[a], []) for a in assignments}
+    for result in state.results:
+        by_assignment[result.check_id.split("::", 1)[0]][1].append(result)
+    return by_assignment
