@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 USAGE = """python -m grader [ASSIGNMENT ...] [--solutions | --submission DIR] [--public-only]
-                        [--json PATH] [--data-dir DIR] [--fail-under PCT]
+                        [--json PATH] [--data-dir DIR] [--timeout S] [--fail-under PCT]
        python -m grader expect [ASSIGNMENT ...]     regenerate stored expectations from solutions/
        python -m grader stubs [--check] [--force]   regenerate assignments/ stubs from solutions/"""
 
@@ -25,6 +25,8 @@ def _grade_parser():
     p.add_argument("--public-only", action="store_true", help="run public checks only")
     p.add_argument("--json", metavar="PATH", help="also write Gradescope results.json to PATH")
     p.add_argument("--data-dir", metavar="DIR", help="directory holding the course data files")
+    p.add_argument("--timeout", type=float, metavar="S",
+                   help="cap every check's time limit at S seconds")
     p.add_argument("--fail-under", type=float, metavar="PCT",
                    help="exit with status 1 when the score is below PCT percent")
     return p
@@ -56,7 +58,9 @@ def grade_command(argv):
         label = "solutions" if args.solutions else "assignments"
         source = REPO / label
     start = time.perf_counter()
-    graded = grade(source, names, public_only=args.public_only)
+    if args.timeout is not None and args.timeout <= 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    graded = grade(source, names, public_only=args.public_only, max_timeout=args.timeout)
     print(report.render(graded, label, public_only=args.public_only))
     print(f"(graded in {time.perf_counter() - start:.1f} s)")
     if args.json:

@@ -102,8 +102,9 @@ class CheckFile(pytest.File):
 class GradingState:
     """pytest plugin holding one session's inputs and results."""
 
-    def __init__(self, source, assignments, public_only):
+    def __init__(self, source, assignments, public_only, max_timeout=None):
         self.source = Path(source).resolve()
+        self.max_timeout = max_timeout
         self.assignments = list(assignments)
         self.public_only = public_only
         self.specs = {a: load_spec(a, public_only)[0] for a in self.assignments}
@@ -124,7 +125,8 @@ class GradingState:
         if spec.name not in self.modules:
             try:
                 self.modules[spec.name] = import_modules(
-                    spec.modules, self.source / spec.name, IMPORT_TIMEOUT)
+                    spec.modules, self.source / spec.name,
+                    min(IMPORT_TIMEOUT, self.max_timeout or IMPORT_TIMEOUT))
             except ImportFailure as failure:
                 self.modules[spec.name] = failure
         return self.modules[spec.name]
@@ -136,18 +138,19 @@ class GradingState:
 
     def run(self, check):
         result = run_check(check, self.modules_for(check.assignment), self.expectation(check),
-                           roots=[self.source])
+                           roots=[self.source], max_timeout=self.max_timeout)
         self.results.append(result)
         return result
 
 
-def grade(source, assignments=None, public_only=False, extra_pytest_args=()):
+def grade(source, assignments=None, public_only=False, max_timeout=None, extra_pytest_args=()):
     """Grade ``assignments`` (default: all) of the submission directory ``source``.
 
+    ``max_timeout`` caps every check's own time limit (seconds).
     Returns ``{assignment: (Assignment, [CheckResult, ...])}`` in course order.
     """
     assignments = list(assignments or available_assignments())
-    state = GradingState(source, assignments, public_only)
+    state = GradingState(source, assignments, public_only, max_timeout)
     files = [str(f) for f in state.files]
     args = ["-p", "no:terminal", "-p", "no:cacheprovider", "-p", "no:python", "-p", "no:warnings",
             "-c", os.devnull, "--rootdir", str(REPO), *extra_pytest_args, *files]
