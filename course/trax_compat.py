@@ -18,32 +18,63 @@ Fixes (each tested in ``tests/test_trax_compat.py``):
    several (trax keeps optimizer slots and RNGs on device 0 via ``tl.on_cpu``), so
    a multi-device train step fails. Fixed by handing such arguments to the mapped
    function as host arrays, which it places itself, as the old ``pmap`` did.
-5. Each Loop warns that ``jax.host_count`` was renamed and each checkpoint that
+5. ``import trax`` spends most of its time in ``inspect.stack()``, which the
+   ``assert_shape`` decorator calls to learn its caller's file and line: it reads the
+   source of every frame of the (deep) import stack. A stack without source context
+   gives the same file and line; it is used during the import and by ``assert_shape``.
+6. Each Loop warns that ``jax.host_count`` was renamed and each checkpoint that
    ``GzipFile`` will change its default mode: both are silenced by exact filters.
 """
 import functools
 import gzip
 import importlib
+import inspect
 import pickle
+import sys
 import warnings
 
 import numpy as np
 
 from course.quiet import filtered_stderr
 
-with filtered_stderr():
-    import jax
-    import jax.numpy as jnp
-    import trax
-    from trax import fastmath
-    from trax import layers as tl
-    from trax.layers import acceleration as _acceleration
-    from trax.layers import base as _base
-    from trax.supervised import training as _training
-    import tensorflow as tf
+
+def stack_without_source(context=1):
+    """``inspect.stack()`` minus the source lines: same frames, files, lines, names."""
+    frames, frame = [], sys._getframe(1)
+    while frame is not None:
+        code = frame.f_code
+        frames.append(inspect.FrameInfo(frame, code.co_filename, frame.f_lineno, code.co_name,
+                                        None, None))
+        frame = frame.f_back
+    return frames
+
+
+class _InspectWithCheapStack:
+    """The ``inspect`` module as ``trax.layers.assert_shape`` sees it after the fix."""
+    stack = staticmethod(stack_without_source)
+
+    def __getattr__(self, name):
+        return getattr(inspect, name)
+
+
+_full_stack, inspect.stack = inspect.stack, stack_without_source
+try:
+    with filtered_stderr():
+        import jax
+        import jax.numpy as jnp
+        import trax
+        from trax import fastmath
+        from trax import layers as tl
+        from trax.layers import acceleration as _acceleration
+        from trax.layers import base as _base
+        from trax.supervised import training as _training
+        import tensorflow as tf
+finally:
+    inspect.stack = _full_stack
 
 _fastmath_numpy = importlib.import_module("trax.fastmath.numpy")  # the module, not the backend proxy
 _fastmath_jax = importlib.import_module("trax.fastmath.jax")
+_assert_shape = importlib.import_module("trax.layers.assert_shape")
 
 #: The unpatched functions, kept so tests can show each failure.
 ORIGINALS = {
@@ -152,19 +183,51 @@ def _silence_known_warnings():
         "ignore", message=r"GzipFile was opened for writing", category=FutureWarning)
 
 
+def _patches():
+    """(owner, attribute, fixed value) for every place a fix is installed."""
+    patches = [
+        (_fastmath_numpy, "tree_unflatten", tree_unflatten),
+        (fastmath, "tree_unflatten", tree_unflatten),
+        (_base.Layer, "init_from_file", init_from_file),
+        (_acceleration, "for_n_devices", for_n_devices),
+        (tl, "for_n_devices", for_n_devices),
+        (_fastmath_jax.JAX_BACKEND, "pmap", pmap),
+        (_assert_shape, "inspect", _InspectWithCheapStack()),
+    ]
+    for module, name in _PMAPPED_AT_IMPORT:
+        patches.append((module, name, accept_committed_args(_UNFIXED[(module, name)])))
+    return patches
+
+
+def _set(owner, name, value):
+    if isinstance(owner, dict):
+        owner[name] = value
+    else:
+        setattr(owner, name, value)
+
+
+def _get(owner, name):
+    return owner[name] if isinstance(owner, dict) else getattr(owner, name)
+
+
+_UNFIXED = {(module, name): getattr(module, name) for module, name in _PMAPPED_AT_IMPORT}
+_ORIGINAL_VALUES = {}
+
+
 def apply():
     """Install the fixes (idempotent)."""
-    _fastmath_numpy.tree_unflatten = tree_unflatten
-    fastmath.tree_unflatten = tree_unflatten
-    _base.Layer.init_from_file = init_from_file
-    _acceleration.for_n_devices = for_n_devices
-    tl.for_n_devices = for_n_devices
-    _fastmath_jax.JAX_BACKEND["pmap"] = pmap
-    for module, name in _PMAPPED_AT_IMPORT:
-        setattr(module, name, accept_committed_args(getattr(module, name)))
+    for owner, name, fixed in _patches():
+        _ORIGINAL_VALUES.setdefault((id(owner), name), _get(owner, name))
+        _set(owner, name, fixed)
     _silence_known_warnings()
+
+
+def remove():
+    """Restore trax's original functions (tests use this to show each failure)."""
+    for owner, name, _ in _patches():
+        _set(owner, name, _ORIGINAL_VALUES[(id(owner), name)])
 
 
 apply()
 
-__all__ = ["trax", "tl", "jax", "jnp", "apply", "ORIGINALS"]
+__all__ = ["trax", "tl", "jax", "jnp", "apply", "remove", "ORIGINALS"]

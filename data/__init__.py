@@ -7,6 +7,6 @@ Set ``COURSE_DATA_DIR`` (or pass ``data_dir=``) to use a directory that already
 holds the files in the layout ``<name>/<file>``; nothing is downloaded then.
 """
 from data.registry import DATASETS, Dataset
-from data.fetch import DataError, fetch, resolve_data_dir, verify
+from data.files import DataError, fetch, resolve_data_dir, verify
 
 __all__ = ["DATASETS", "Dataset", "DataError", "fetch", "resolve_data_dir", "verify"]

@@ -1,0 +1,18 @@
+"""Stored expectations are exactly what the reference solutions produce today."""
+import pytest
+
+from grader import expectations
+from grader.compare import compare
+from grader.session import available_assignments, load_expectations
+
+
+@pytest.mark.parametrize("assignment", available_assignments())
+def test_stored_expectations_match_a_fresh_run_of_the_solutions(assignment):
+    fresh = expectations.compute(assignment)
+    for module_name, values in fresh.items():
+        stored = load_expectations(module_name)
+        assert sorted(stored) == sorted(values), (
+            f"{module_name}: checks and stored expectations differ; run "
+            "`./run python -m grader expect`")
+        for key, value in values.items():
+            assert compare(value, stored[key], name=key, rtol=1e-6, atol=1e-7) is None
