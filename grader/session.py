@@ -95,16 +95,17 @@ class CheckFile(pytest.File):
     def collect(self):
         module_name = f"grader.checks.{self.path.stem}"
         for check in self.state.spec_of(self.path).checks():
-            if check.defined_in == module_name:
+            if check.defined_in == module_name and self.state.selects(check):
                 yield CheckItem.from_parent(self, name=_key(check), check=check, state=self.state)
 
 
 class GradingState:
     """pytest plugin holding one session's inputs and results."""
 
-    def __init__(self, source, assignments, public_only, max_timeout=None):
+    def __init__(self, source, assignments, public_only, max_timeout=None, exercises=None):
         self.source = Path(source).resolve()
         self.max_timeout = max_timeout
+        self.exercises = set(exercises) if exercises else None
         self.assignments = list(assignments)
         self.public_only = public_only
         self.specs = {a: load_spec(a, public_only)[0] for a in self.assignments}
@@ -112,6 +113,9 @@ class GradingState:
         self.expected = {}
         self.modules = {}
         self.results = []
+
+    def selects(self, check):
+        return self.exercises is None or check.exercise in self.exercises
 
     def spec_of(self, path):
         return self.specs[self.files[Path(path).resolve()]]
@@ -143,14 +147,16 @@ class GradingState:
         return result
 
 
-def grade(source, assignments=None, public_only=False, max_timeout=None, extra_pytest_args=()):
+def grade(source, assignments=None, public_only=False, max_timeout=None, exercises=None,
+          extra_pytest_args=()):
     """Grade ``assignments`` (default: all) of the submission directory ``source``.
 
-    ``max_timeout`` caps every check's own time limit (seconds).
+    ``max_timeout`` caps every check's own time limit (seconds); ``exercises`` limits
+    grading to the named exercises.
     Returns ``{assignment: (Assignment, [CheckResult, ...])}`` in course order.
     """
     assignments = list(assignments or available_assignments())
-    state = GradingState(source, assignments, public_only, max_timeout)
+    state = GradingState(source, assignments, public_only, max_timeout, exercises)
     files = [str(f) for f in state.files]
     args = ["-p", "no:terminal", "-p", "no:cacheprovider", "-p", "no:python", "-p", "no:warnings",
             "-c", os.devnull, "--rootdir", str(REPO), *extra_pytest_args, *files]

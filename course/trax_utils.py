@@ -1,0 +1,34 @@
+"""Small Trax helpers shared by the assignments: jitted forward passes and weight copies.
+
+Calling a Trax layer directly runs it op by op (~100x slower than compiled); the course
+evaluates and samples through :func:`jit_forward` instead.
+"""
+import jax
+import numpy as np
+
+from course.trax_compat import trax
+
+
+def jit_forward(model):
+    """A compiled ``model(x)`` that keeps ``model.state`` up to date (e.g. an RNN's carry
+    in ``mode='predict'``). Returns ``forward(x) -> output``."""
+    pure = jax.jit(model.pure_fn)
+
+    def forward(x):
+        out, model.state = pure(x, model.weights, model.state, model.rng)
+        return out
+
+    return forward
+
+
+def copy_weights(source, target, input_signature):
+    """Initialise ``target`` (e.g. the same architecture in predict mode) with ``source``'s
+    weights. ``input_signature`` is a ``trax.shapes.ShapeDtype`` for ``target``'s input."""
+    target.init(input_signature)
+    target.weights = source.weights
+    return target
+
+
+def int_signature(shape):
+    """ShapeDtype of an int32 token batch of ``shape``."""
+    return trax.shapes.ShapeDtype(tuple(shape), np.int32)

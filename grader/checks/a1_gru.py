@@ -1,0 +1,366 @@
+"""Public checks for assignment 1 (GRU character language model)."""
+import random
+import tempfile
+
+import numpy as np
+
+from grader.api import Assignment, Fail
+from grader.compare import compare
+
+ASSIGNMENT = Assignment(
+    "a1_gru", module="gru_lm", title="GRU character language model on Shakespeare",
+    exercises=["forward_V_RNN", "forward_GRU", "scan", "line_to_tensor", "split_lines",
+               "data_generator", "GRULM", "train_model", "log_perplexity", "gumbel_sample",
+               "generate"])
+check = ASSIGNMENT.check
+MODEL_TOL = dict(rtol=1e-4, atol=1e-5)
+
+
+def cell_inputs(h_dim, emb, seed):
+    """Column-vector input, state and the six weights of a cell, from a fixed seed."""
+    rng = np.random.default_rng(seed)
+    x, h = rng.standard_normal((emb, 1)), rng.standard_normal((h_dim, 1))
+    ws = [rng.standard_normal((h_dim, h_dim + emb)) for _ in range(3)]
+    bs = [rng.standard_normal((h_dim, 1)) for _ in range(3)]
+    return x, h, ws + bs
+
+
+def as_pair(result):
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        raise Fail(f"expected a pair (h, h), got {type(result).__name__}")
+    return list(result)
+
+
+# --- Part A ------------------------------------------------------------------------------
+
+@check("forward_V_RNN", points=2, subject="(h, h)")
+def vanilla_step(mod):
+    """one step with h_dim = 4, emb = 3 (h = sigmoid(w1·[h; x] + b1), returned as (h, h))"""
+    x, h, w = cell_inputs(4, 3, seed=1)
+    return as_pair(mod.forward_V_RNN([x, h], w))
+
+
+@check("forward_GRU", points=2, subject="(h, h)")
+def gru_step(mod):
+    """one GRU step with h_dim = 4, emb = 3: gates u, r, candidate c, h = u*c + (1-u)*h"""
+    x, h, w = cell_inputs(4, 3, seed=2)
+    return as_pair(mod.forward_GRU([x, h], w))
+
+
+@check("forward_GRU", points=1, subject="h", rtol=1e-5, atol=1e-6)
+def gru_matches_trax_cell(mod):
+    """equals Trax's tl.GRUCell once its weights are mapped (gru_weights_from_trax)"""
+    from course.trax_compat import jax, tl, trax
+    emb, h_dim = 3, 5
+    cell = tl.GRUCell(h_dim)
+    x = np.linspace(-1, 1, emb, dtype=np.float32)[None]
+    s = np.linspace(0.5, -0.5, h_dim, dtype=np.float32)[None]
+    cell.init((trax.shapes.signature(x), trax.shapes.signature(s)), rng=jax.random.PRNGKey(3))
+    w = mod.gru_weights_from_trax(cell.weights, emb)
+    return mod.forward_GRU([x.T.astype(np.float64), s.T.astype(np.float64)], w)[0]
+
+
+@check("scan", points=1, subject="(ys, h_T)")
+def scan_gru(mod):
+    """scan of forward_GRU over 5 steps (list of 5 outputs and the final state)"""
+    x, h, w = cell_inputs(3, 2, seed=4)
+    elems = np.random.default_rng(5).standard_normal((5, 2, 1))
+    ys, h_t = mod.scan(mod.forward_GRU, elems, w, h)
+    return [list(ys), h_t]
+
+
+def _threads_state(got, expected):
+    if got != expected:
+        raise Fail(f"with a cell that adds its input to the state, scan returned outputs "
+                   f"{got[0]} and final state {got[1]}, expected {expected[0]} and "
+                   f"{expected[1]}: pass each step's new state to the next step")
+
+
+@check("scan", points=1, judge=_threads_state)
+def scan_threads_state(mod):
+    """the state returned by each step is passed to the next step"""
+    def add(inputs, weights):
+        x, h = inputs
+        return h + x, h + x
+    ys, h_t = mod.scan(add, [1, 2, 3], None, 10)
+    return [[float(np.squeeze(y)) for y in ys], float(np.squeeze(h_t))]
+
+
+# --- Part B ------------------------------------------------------------------------------
+
+@check("line_to_tensor", points=1, subject="tensor")
+def tensor_of_abc(mod):
+    """'abc' → [97, 98, 99, 1] (code points, then EOS)"""
+    return list(mod.line_to_tensor("abc"))
+
+
+@check("line_to_tensor", points=1, subject="tensor")
+def tensor_custom_eos(mod):
+    """the EOS_int argument is used: line_to_tensor('hi', EOS_int=7)"""
+    return list(mod.line_to_tensor("hi", EOS_int=7))
+
+
+SPLIT_TEXT = "First Citizen:\n  Before we proceed  \n\n\nALL:\nSpeak, speak.\n \nYou are all resolved?\n"
+
+
+@check("split_lines", points=1, subject="(train, eval)")
+def split_small_text(mod):
+    """strip, drop empty lines, lower-case, last n_eval lines held out (n_eval = 2)"""
+    return [list(part) for part in mod.split_lines(SPLIT_TEXT, n_eval=2)]
+
+
+LINES = ["to be", "or not", "to be, that is the question", "whether", "tis nobler",
+         "in the mind", "to suffer", "the slings and arrows"]
+
+
+def first_batches(mod, n, **kwargs):
+    gen = mod.data_generator(kwargs.pop("batch_size", 2), kwargs.pop("max_length", 10),
+                             kwargs.pop("lines", LINES), shuffle=kwargs.pop("shuffle", False))
+    out = []
+    for _ in range(n):
+        item = next(gen)
+        if not isinstance(item, tuple) or len(item) != 3:
+            raise Fail(f"each batch must be a tuple (batch, batch, mask), got {type(item).__name__}")
+        out.append([np.asarray(a) for a in item])
+    return out
+
+
+@check("data_generator", points=1, subject="first batch", exact_dtype=False)
+def generator_first_batch(mod):
+    """first batch without shuffling: padded with 0 to max_length, mask 1 on characters and EOS"""
+    return first_batches(mod, 1)[0]
+
+
+def _rows_as_text(got):
+    return ["".join(chr(c) for c in row if c > 1) for batch in got for row in batch[0]]
+
+
+def _filtered(got, expected):
+    rows = _rows_as_text(got)
+    long_rows = [r for r in rows if len(r) >= 10]
+    if long_rows:
+        raise Fail(f"lines of length >= max_length must be skipped, got {long_rows[0]!r}")
+    return compare(rows, _rows_as_text(expected), name="lines in the first 3 batches")
+
+
+@check("data_generator", points=1, judge=_filtered)
+def generator_skips_long_lines(mod):
+    """lines with len(line) >= max_length are skipped (max_length = 10)"""
+    return first_batches(mod, 3)
+
+
+def _wraps(got, expected):
+    return compare(_rows_as_text(got), _rows_as_text(expected), name="lines of batches 1-5")
+
+
+@check("data_generator", points=1, judge=_wraps)
+def generator_wraps_around(mod):
+    """after the last line the generator starts again from the first (no shuffle)"""
+    return first_batches(mod, 5)
+
+
+def _reshuffles(got, expected):
+    epochs = got["epochs"]
+    if sorted(epochs[0]) != sorted(LINES[i] for i in range(len(LINES)) if len(LINES[i]) < 40):
+        raise Fail("with shuffle=True an epoch must contain every line exactly once")
+    if len({tuple(e) for e in epochs}) < 2:
+        raise Fail("the line order repeats identically every epoch: reshuffle each time "
+                   "the generator wraps around")
+    if got["again"] != epochs:
+        raise Fail("two runs after random.seed(0) differ: shuffle with Python's random module")
+
+
+@check("data_generator", points=1, judge=_reshuffles)
+def generator_reshuffles_each_epoch(mod):
+    """with shuffle=True each epoch is a new permutation of the lines, reproducible under a seed"""
+    def epochs():
+        random.seed(0)
+        gen = mod.data_generator(1, 40, LINES, shuffle=True)
+        rows = ["".join(chr(c) for c in next(gen)[0][0] if c > 1) for _ in range(4 * len(LINES))]
+        return [rows[i:i + len(LINES)] for i in range(0, len(rows), len(LINES))]
+    return {"epochs": epochs(), "again": epochs()}
+
+
+# --- Part C ------------------------------------------------------------------------------
+
+def small_lm(mod, mode="eval", **sizes):
+    from course.trax_compat import jax, trax
+    sizes = {"vocab_size": 20, "d_model": 8, "n_layers": 2, **sizes}
+    model = mod.GRULM(mode=mode, **sizes)
+    shape = (1, 1) if mode == "predict" else (2, 7)
+    model.init(trax.shapes.ShapeDtype(shape, np.int32), rng=jax.random.PRNGKey(0))
+    return model
+
+
+def layer_names(model):
+    return [layer.name for layer in model.sublayers]
+
+
+@check("GRULM", points=1, subject="layers")
+def grulm_layers(mod):
+    """GRULM(20, 8, 2) layers: ShiftRight, Embedding, 2 × GRU, Dense(vocab), LogSoftmax"""
+    return layer_names(mod.GRULM(vocab_size=20, d_model=8, n_layers=2))
+
+
+TOKENS = np.array([[3, 5, 7, 2, 1, 0, 0], [4, 4, 9, 1, 0, 0, 0]], np.int32)
+
+
+@check("GRULM", points=1, subject="log-probabilities", **MODEL_TOL)
+def grulm_output(mod):
+    """eval-mode output for a fixed (2, 7) batch and fixed initial weights"""
+    from course.trax_utils import jit_forward
+    return np.asarray(jit_forward(small_lm(mod))(TOKENS))
+
+
+def _normalised(got, expected):
+    if got["shape"] != [2, 7, 20]:
+        raise Fail(f"output shape: expected (2, 7, 20), got {tuple(got['shape'])}")
+    return compare(got["total_prob"], np.ones((2, 7)), name="sum of exp(output) over the vocabulary",
+                   rtol=1e-4)
+
+
+@check("GRULM", points=1, judge=_normalised)
+def grulm_outputs_log_probabilities(mod):
+    """outputs are log-probabilities: exp sums to 1 over the vocabulary (LogSoftmax last)"""
+    from course.trax_utils import jit_forward
+    out = np.asarray(jit_forward(small_lm(mod))(TOKENS))
+    return {"shape": list(out.shape), "total_prob": np.exp(out).sum(-1)}
+
+
+@check("GRULM", points=1, subject="one predict-mode step", **MODEL_TOL)
+def grulm_predict_mode(mod):
+    """works in mode='predict' on one character at a time (1, 1)"""
+    from course.trax_utils import jit_forward
+    step = jit_forward(small_lm(mod, mode="predict"))
+    return [np.asarray(step(np.array([[0]], np.int32))), np.asarray(step(np.array([[5]], np.int32)))]
+
+
+def run_small_training(mod, config):
+    from course.trax_compat import trax
+    model = mod.GRULM(vocab_size=256, d_model=8, n_layers=1)
+    with tempfile.TemporaryDirectory() as out:
+        loop = mod.train_model(model, mod.data_generator, LINES, LINES[:4], batch_size=2,
+                               max_length=16, n_steps=2, output_dir=out, config=config)
+    task, eval_task = loop._tasks[0], loop._eval_tasks[0]
+    return {"step": int(loop.step), "loss": task.loss_layer.name,
+            "optimizer": type(task.optimizer).__name__,
+            "learning_rate": float(task.optimizer.opt_params["learning_rate"]),
+            "clip_grad_norm": task.optimizer._clip_grad_norm,
+            "metrics": list(eval_task.metric_names),
+            "n_eval_batches": int(eval_task.n_eval_batches),
+            "eval_history": sorted(loop.history.metrics_for_mode("eval"))}
+
+
+@check("train_model", points=1, subject="training setup", timeout=300)
+def train_setup(mod):
+    """2 steps on a tiny model: returns the Loop; CrossEntropyLoss, Adam, eval metrics CrossEntropyLoss + Accuracy"""
+    info = run_small_training(mod, mod.GRUConfig(n_eval_batches=1, steps_per_checkpoint=2))
+    return {k: info[k] for k in ("step", "loss", "optimizer", "metrics")}
+
+
+@check("train_model", points=1, subject="hyper-parameters", timeout=300)
+def train_uses_config(mod):
+    """learning rate, gradient clipping and eval batches come from the config argument"""
+    info = run_small_training(mod, mod.GRUConfig(learning_rate=0.003, clip_grad_norm=0.5,
+                                                 n_eval_batches=2, steps_per_checkpoint=2))
+    return {k: info[k] for k in ("learning_rate", "clip_grad_norm", "n_eval_batches")}
+
+
+def lm_batch(seed):
+    rng = np.random.default_rng(seed)
+    logits = rng.standard_normal((2, 6, 11))
+    preds = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    target = np.array([[3, 4, 5, 1, 0, 0], [7, 1, 0, 0, 0, 0]])
+    return preds, target
+
+
+@check("log_perplexity", points=1, rtol=1e-6)
+def log_perplexity_value(mod):
+    """mean negative log-likelihood per character of a (2, 6, 11) batch with padding"""
+    return mod.log_perplexity(*lm_batch(6))
+
+
+def _pads_ignored(got, expected):
+    return compare(got["changed_pads"], got["original"], rtol=1e-9,
+                   name="log_perplexity after changing predictions at padded positions")
+
+
+@check("log_perplexity", points=1, judge=_pads_ignored)
+def log_perplexity_ignores_padding(mod):
+    """predictions at padded positions (target 0) do not change the result"""
+    preds, target = lm_batch(7)
+    changed = preds.copy()
+    changed[target == 0] = np.log(1.0 / 11)
+    return {"original": mod.log_perplexity(preds, target),
+            "changed_pads": mod.log_perplexity(changed, target)}
+
+
+# --- Part D ------------------------------------------------------------------------------
+
+LOG_PROBS = np.log(np.array([[0.1, 0.6, 0.3], [0.5, 0.2, 0.3]]))
+
+
+@check("gumbel_sample", points=1, subject="samples")
+def gumbel_greedy(mod):
+    """temperature 0 is greedy: the argmax of each row"""
+    return np.asarray(mod.gumbel_sample(LOG_PROBS, temperature=0.0))
+
+
+def _frequencies_match(got, expected):
+    return compare(got["frequencies"], got["target"], atol=0.03, rtol=0,
+                   name="sampling frequencies over 4,000 draws")
+
+
+@check("gumbel_sample", points=1, judge=_frequencies_match)
+def gumbel_follows_distribution(mod):
+    """at temperature 1, ids are drawn with their probabilities (within 0.03 over 4,000 draws)"""
+    draws = np.array([int(np.asarray(mod.gumbel_sample(LOG_PROBS[0], 1.0))) for _ in range(4000)])
+    return {"frequencies": np.bincount(draws, minlength=3) / len(draws),
+            "target": np.exp(LOG_PROBS[0])}
+
+
+def chain_model():
+    """A predict-mode stand-in whose next character is fixed: 0→'x', 'a'→'b'→'c'→EOS,
+    'p'→'q'→'p'… (never ends). Built directly in Trax so it does not depend on GRULM."""
+    from course.trax_compat import jax, tl, trax
+    vocab = 128
+    logits = np.full((vocab, vocab), -20.0, np.float32)
+    successor = {0: ord("x"), ord("a"): ord("b"), ord("b"): ord("c"), ord("c"): 1,
+                 ord("p"): ord("q"), ord("q"): ord("p"), ord("x"): ord("a")}
+    for src, dst in successor.items():
+        logits[src, dst] = 20.0
+    model = tl.Serial(tl.Embedding(vocab, vocab), tl.LogSoftmax())
+    model.init(trax.shapes.ShapeDtype((1, 1), np.int32), rng=jax.random.PRNGKey(0))
+    model.weights = (logits, ())
+    return model
+
+
+@check("generate", points=1, subject="generated text")
+def generate_stops_at_eos(mod):
+    """greedy continuation of 'a' by a model that spells 'b', 'c', then EOS: returns 'bc'"""
+    return mod.generate(chain_model(), "a", 10, temperature=0.0)
+
+
+@check("generate", points=1, subject="length of generated text")
+def generate_respects_num_chars(mod):
+    """returns at most num_chars characters (7) when EOS never comes"""
+    return len(mod.generate(chain_model(), "p", 7, temperature=0.0))
+
+
+def reference_gru(seed, vocab=128, d_model=16):
+    """A small predict-mode GRU language model built in Trax (independent of GRULM), with
+    weights drawn large enough that the carried state changes every prediction."""
+    from course.trax_compat import jax, tl, trax
+    model = tl.Serial(tl.ShiftRight(mode="predict"), tl.Embedding(vocab, d_model),
+                      tl.GRU(d_model, mode="predict"), tl.Dense(vocab), tl.LogSoftmax())
+    model.init(trax.shapes.ShapeDtype((1, 1), np.int32), rng=jax.random.PRNGKey(seed))
+    rng = np.random.default_rng(seed)
+    model.weights = jax.tree.map(
+        lambda w: rng.standard_normal(np.shape(w)).astype(np.float32) * 1.5, model.weights)
+    return model
+
+
+@check("generate", points=2, subject="generated text", timeout=300)
+def generate_with_gru_state(mod):
+    """greedy text from a small GRU in predict mode: the GRU state carries the prefix"""
+    return mod.generate(reference_gru(seed=8), "the ", 20, temperature=0.0)
