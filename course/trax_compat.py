@@ -22,7 +22,9 @@ Fixes (each tested in ``tests/test_trax_compat.py``):
    ``assert_shape`` decorator calls to learn its caller's file and line: it reads the
    source of every frame of the (deep) import stack. A stack without source context
    gives the same file and line; it is used during the import and by ``assert_shape``.
-6. Each Loop warns that ``jax.host_count`` was renamed and each checkpoint that
+6. ``trax.jaxboard`` calls ``matplotlib.use('Agg')`` at import, which silently turns
+   off inline plots in notebooks. The import keeps the backend the user had.
+7. Each Loop warns that ``jax.host_count`` was renamed and each checkpoint that
    ``GzipFile`` will change its default mode: both are silenced by exact filters.
 """
 import functools
@@ -57,7 +59,10 @@ class _InspectWithCheapStack:
         return getattr(inspect, name)
 
 
+import matplotlib  # noqa: E402  (before trax, so its backend choice can be kept)
+
 _full_stack, inspect.stack = inspect.stack, stack_without_source
+_matplotlib_use, matplotlib.use = matplotlib.use, lambda *args, **kwargs: None
 try:
     with filtered_stderr():
         import jax
@@ -71,6 +76,7 @@ try:
         import tensorflow as tf
 finally:
     inspect.stack = _full_stack
+    matplotlib.use = _matplotlib_use
 
 _fastmath_numpy = importlib.import_module("trax.fastmath.numpy")  # the module, not the backend proxy
 _fastmath_jax = importlib.import_module("trax.fastmath.jax")

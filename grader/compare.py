@@ -83,6 +83,10 @@ def _describe(value):
     return f"{type(value).__name__} {_fmt(value)}"
 
 
+def _shorten(text, limit=300):
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def _is_numeric(value):
     return isinstance(value, (int, float, np.ndarray, np.generic)) and not isinstance(value, bool)
 
@@ -100,6 +104,10 @@ def compare(got, expected, name="result", rtol=1e-6, atol=1e-8, exact_dtype=Fals
             msg = compare(got[key], expected[key], f"{name}[{key!r}]", rtol, atol, exact_dtype)
             if msg:
                 return msg
+        return None
+    if isinstance(expected, list) and expected and all(isinstance(e, str) for e in expected):
+        if got != expected:
+            return _shorten(f"{name}: expected {expected}, got {got}")
         return None
     if isinstance(expected, list) and _as_array(expected) is None:
         if not isinstance(got, (list, np.ndarray)):

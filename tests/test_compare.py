@@ -63,3 +63,10 @@ def test_plain_round_trip_keeps_dtype_shape_and_special_floats():
 def test_to_plain_describes_unknown_objects():
     assert plain.to_plain((x for x in [])) == "<object of type generator>"
     assert plain.to_plain((1, 2)) == [1, 2]
+
+
+def test_lists_of_names_are_shown_whole():
+    msg = compare(["ShiftRight", "Embedding_20_8", "Dense_20"],
+                  ["ShiftRight", "Embedding_20_8", "GRU_8", "Dense_20"], name="layers")
+    assert msg == ("layers: expected ['ShiftRight', 'Embedding_20_8', 'GRU_8', 'Dense_20'], "
+                   "got ['ShiftRight', 'Embedding_20_8', 'Dense_20']")

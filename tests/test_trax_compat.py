@@ -178,3 +178,15 @@ def test_stack_without_source_gives_the_same_frames_as_inspect_stack():
 def test_assert_shape_still_reports_where_a_layer_was_defined():
     layer = tl.AssertFunction("...->...", tl.Relu())  # calls inspect.stack() for its message
     assert "test_trax_compat.py" in str(layer.sublayers[0]._message)
+
+
+def test_import_keeps_the_matplotlib_backend():
+    code = ("import importlib, matplotlib; import course.trax_compat; import trax.jaxboard; "
+            "print(matplotlib.get_backend()); importlib.reload(trax.jaxboard); "
+            "print(matplotlib.get_backend())")
+    env = {"PATH": "/usr/bin:/bin", "MPLBACKEND": "svg"}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300)
+    with_fix, without_fix = proc.stdout.lower().split()
+    assert with_fix == "svg", proc.stdout + proc.stderr
+    assert without_fix == "agg"  # what jaxboard's import does when nothing guards it

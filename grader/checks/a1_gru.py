@@ -183,13 +183,23 @@ def generator_reshuffles_each_epoch(mod):
 
 # --- Part C ------------------------------------------------------------------------------
 
+def scale_up(model, seed):
+    """Replace every weight by a N(0, 1.5²) draw (fixed order and seed), so the recurrent
+    state visibly changes every output; Trax's default GRU init is too small for that."""
+    from course.trax_compat import jax
+    rng = np.random.default_rng(seed)
+    model.weights = jax.tree.map(
+        lambda w: rng.standard_normal(np.shape(w)).astype(np.float32) * 1.5, model.weights)
+    return model
+
+
 def small_lm(mod, mode="eval", **sizes):
     from course.trax_compat import jax, trax
     sizes = {"vocab_size": 20, "d_model": 8, "n_layers": 2, **sizes}
     model = mod.GRULM(mode=mode, **sizes)
     shape = (1, 1) if mode == "predict" else (2, 7)
     model.init(trax.shapes.ShapeDtype(shape, np.int32), rng=jax.random.PRNGKey(0))
-    return model
+    return scale_up(model, seed=0)
 
 
 def layer_names(model):
@@ -227,12 +237,12 @@ def grulm_outputs_log_probabilities(mod):
     return {"shape": list(out.shape), "total_prob": np.exp(out).sum(-1)}
 
 
-@check("GRULM", points=1, subject="one predict-mode step", **MODEL_TOL)
+@check("GRULM", points=1, subject="predict-mode steps", **MODEL_TOL)
 def grulm_predict_mode(mod):
-    """works in mode='predict' on one character at a time (1, 1)"""
+    """in mode='predict' it takes one character per call and carries the GRU state between calls"""
     from course.trax_utils import jit_forward
     step = jit_forward(small_lm(mod, mode="predict"))
-    return [np.asarray(step(np.array([[0]], np.int32))), np.asarray(step(np.array([[5]], np.int32)))]
+    return [np.asarray(step(np.array([[c]], np.int32))) for c in (0, 5, 5, 9)]
 
 
 def run_small_training(mod, config):
@@ -302,8 +312,9 @@ LOG_PROBS = np.log(np.array([[0.1, 0.6, 0.3], [0.5, 0.2, 0.3]]))
 
 @check("gumbel_sample", points=1, subject="samples")
 def gumbel_greedy(mod):
-    """temperature 0 is greedy: the argmax of each row"""
-    return np.asarray(mod.gumbel_sample(LOG_PROBS, temperature=0.0))
+    """temperature 0 is greedy: the argmax of each of 200 rows (no noise may remain)"""
+    logits = np.random.default_rng(9).standard_normal((200, 5))
+    return np.asarray(mod.gumbel_sample(logits - np.log(np.exp(logits).sum(-1, keepdims=True)), 0.0))
 
 
 def _frequencies_match(got, expected):
@@ -354,10 +365,7 @@ def reference_gru(seed, vocab=128, d_model=16):
     model = tl.Serial(tl.ShiftRight(mode="predict"), tl.Embedding(vocab, d_model),
                       tl.GRU(d_model, mode="predict"), tl.Dense(vocab), tl.LogSoftmax())
     model.init(trax.shapes.ShapeDtype((1, 1), np.int32), rng=jax.random.PRNGKey(seed))
-    rng = np.random.default_rng(seed)
-    model.weights = jax.tree.map(
-        lambda w: rng.standard_normal(np.shape(w)).astype(np.float32) * 1.5, model.weights)
-    return model
+    return scale_up(model, seed)
 
 
 @check("generate", points=2, subject="generated text", timeout=300)
