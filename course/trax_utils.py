@@ -29,6 +29,15 @@ def copy_weights(source, target, input_signature):
     return target
 
 
+def reset_state(model, input_signature):
+    """Give ``model`` a fresh initial state (e.g. an empty RNN carry) and keep its weights.
+    (``model.init`` alone would also draw new random weights.)"""
+    weights = model.weights
+    model.init(input_signature)
+    model.weights = weights
+    return model
+
+
 def int_signature(shape):
     """ShapeDtype of an int32 token batch of ``shape``."""
     return trax.shapes.ShapeDtype(tuple(shape), np.int32)

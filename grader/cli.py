@@ -8,7 +8,8 @@ from pathlib import Path
 USAGE = """python -m grader [ASSIGNMENT ...] [--solutions | --submission DIR] [--public-only]
                         [--json PATH] [--data-dir DIR] [--timeout S] [--fail-under PCT]
        python -m grader expect [ASSIGNMENT ...]     regenerate stored expectations from solutions/
-       python -m grader stubs [--check] [--force]   regenerate assignments/ stubs from solutions/"""
+       python -m grader stubs [--check] [--force]   regenerate assignments/ stubs from solutions/
+       python -m grader release OUT [--force]       build the student bundle (directory + zip) in OUT"""
 
 
 class UsageError(Exception):
@@ -61,10 +62,10 @@ def grade_command(argv):
     if args.timeout is not None and args.timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
     graded = grade(source, names, public_only=args.public_only, max_timeout=args.timeout)
-    print(report.render(graded, label, public_only=args.public_only))
+    print(report.render(graded, label))
     print(f"(graded in {time.perf_counter() - start:.1f} s)")
     if args.json:
-        report.write_results_json(graded, args.json, public_only=args.public_only)
+        report.write_results_json(graded, args.json)
     data = report.results_json(graded)
     pct = 100.0 * data["score"] / data["max_score"] if data["max_score"] else 0.0
     return 1 if args.fail_under is not None and pct < args.fail_under else 0
@@ -100,7 +101,19 @@ def stubs_command(argv):
     return 0
 
 
-COMMANDS = {"expect": expect_command, "stubs": stubs_command}
+def release_command(argv):
+    from grader import release
+    p = argparse.ArgumentParser(prog="python -m grader release",
+                                description="Build the student bundle (no solutions, no hidden checks).")
+    p.add_argument("out", help="directory to write the bundle and its zip into")
+    p.add_argument("--force", action="store_true", help="replace an existing bundle")
+    args = p.parse_args(argv)
+    directory, archive = release.build(args.out, force=args.force)
+    print(f"wrote {directory}\nwrote {archive}")
+    return 0
+
+
+COMMANDS = {"expect": expect_command, "stubs": stubs_command, "release": release_command}
 
 
 def main(argv=None):
@@ -116,8 +129,9 @@ def main(argv=None):
     except Exception as err:  # instructor tools: a clear line, not a traceback
         from grader.stubs import StubError
         from grader.expectations import ExpectationError
+        from grader.release import ReleaseError
         from data import DataError
-        if isinstance(err, (StubError, ExpectationError, DataError)):
+        if isinstance(err, (StubError, ExpectationError, DataError, ReleaseError)):
             print(f"error: {err}", file=sys.stderr)
             return 2
         raise

@@ -7,8 +7,14 @@ from pathlib import Path
 PASSED, PUBLIC_PASSED = "passed", "public checks passed"
 
 
-def exercise_rows(spec, results, public_only):
+def only_public_ran(results):
+    """True when no hidden check ran (``--public-only``, or a student bundle without them)."""
+    return not any(r.hidden for r in results)
+
+
+def exercise_rows(spec, results):
     """[(exercise, points, max_points, status line)] in the assignment's exercise order."""
+    public_only = only_public_ran(results)
     rows = []
     for name, exercise in spec.exercises.items():
         own = [r for r in results if r.exercise == name]
@@ -32,12 +38,12 @@ def _fmt_points(x):
     return f"{x:g}"
 
 
-def render(graded, source_label, public_only=False, width=None):
+def render(graded, source_label, width=None):
     """The score table for all graded assignments, as text."""
     width = width or max(80, min(140, shutil.get_terminal_size((100, 20)).columns))
     lines, total, total_max = [], 0.0, 0.0
     for name, (spec, results) in graded.items():
-        rows = exercise_rows(spec, results, public_only)
+        rows = exercise_rows(spec, results)
         got, most = sum(r[1] for r in rows), sum(r[2] for r in rows)
         total, total_max = total + got, total_max + most
         lines.append(f"{spec.title}  [{name}, {source_label}]")
@@ -52,12 +58,12 @@ def render(graded, source_label, public_only=False, width=None):
         lines.append("")
     pct = 100.0 * total / total_max if total_max else 0.0
     lines.append(f"Score: {_fmt_points(total)} / {_fmt_points(total_max)} ({pct:.0f}%)")
-    if public_only:
+    if only_public_ran([r for _, results in graded.values() for r in results]):
         lines.append("Only public checks ran; hidden checks are run when your work is graded.")
     return "\n".join(lines)
 
 
-def results_json(graded, public_only=False):
+def results_json(graded):
     """A dict in Gradescope's results.json format (one test per check)."""
     tests, number = [], 0
     for a_index, (name, (spec, results)) in enumerate(graded.items()):
@@ -79,16 +85,17 @@ def results_json(graded, public_only=False):
         "score": score,
         "max_score": sum(t["max_score"] for t in tests),
         "execution_time": round(sum(t["execution_time"] for t in tests), 3),
-        "output": "Only public checks ran." if public_only else "All checks ran.",
+        "output": ("All checks ran." if any(t["visibility"] != "visible" for t in tests)
+                   else "Only public checks ran."),
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
     }
 
 
-def write_results_json(graded, path, public_only=False):
+def write_results_json(graded, path):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(results_json(graded, public_only), indent=1, ensure_ascii=False))
+    tmp.write_text(json.dumps(results_json(graded), indent=1, ensure_ascii=False))
     tmp.replace(path)

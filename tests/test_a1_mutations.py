@@ -76,8 +76,11 @@ MUTANTS = {
         ("        if next_id == EOS_INT:\n            break\n", "")]),
     "generate: state reset every step": ("generate", [
         ("        log_probs = step(np.array([[next_id]], np.int32))",
-         "        model.state = model.init(int_signature((1, 1)))[1]\n"
+         "        reset_state(model, int_signature((1, 1)))\n"
          "        log_probs = step(np.array([[next_id]], np.int32))")]),
+    "generate: weights re-initialised with the state": ("generate", [
+        ("    reset_state(model, int_signature((1, 1)))  # empty GRU state, same weights",
+         "    model.init(int_signature((1, 1)))")]),
 }
 
 

@@ -134,7 +134,7 @@ def test_import_failure_names_file_and_line(make_submission, broken, expected):
         assert points == 0 and len(set(messages)) == 1, ex
         assert messages[0].startswith("could not import montecarlo.py: ") and expected in messages[0]
         assert f"(montecarlo.py, line {line})" in messages[0], messages[0]
-    rows = report.exercise_rows(*graded["a0_warmup"], public_only=False)
+    rows = report.exercise_rows(*graded["a0_warmup"])
     assert all("could not import montecarlo.py" in status for *_, status in rows)
 
 
@@ -168,9 +168,13 @@ def test_hidden_check_messages_reveal_no_inputs_or_values(make_submission):
 def test_public_only_run_says_public_checks_passed(make_submission):
     graded = grade(REPO / "solutions", ["a0_warmup"], public_only=True)
     assert not any(r.hidden for r in graded["a0_warmup"][1])
-    rows = report.exercise_rows(*graded["a0_warmup"], public_only=True)
+    rows = report.exercise_rows(*graded["a0_warmup"])
     assert {status for *_, status in rows} == {"public checks passed"}
-    assert "Only public checks ran" in report.render(graded, "x", public_only=True)
+    assert "Only public checks ran" in report.render(graded, "x")
+    assert report.results_json(graded)["output"] == "Only public checks ran."
+    full = grade(REPO / "solutions", ["a0_warmup"])
+    assert {status for *_, status in report.exercise_rows(*full["a0_warmup"])} == {"passed"}
+    assert "Only public checks ran" not in report.render(full, "x")
 
 
 def test_results_json_follows_gradescope_schema(make_submission, tmp_path):
@@ -208,3 +212,15 @@ def test_checks_are_seeded_so_global_random_state_cannot_matter(make_submission)
     np.random.seed(12345)
     second = [(r.check_id, r.points, r.message) for r in grade(sub, ["a0_warmup"])["a0_warmup"][1]]
     assert first == second
+
+
+def test_import_failure_in_one_assignment_leaves_the_others_graded(make_submission):
+    broken = make_submission("a0_warmup", {"montecarlo.py": [
+        ("import numpy as np\n", "import numpy as np\nraise RuntimeError('half-finished edit')\n")]})
+    healthy = make_submission("a1_gru")
+    (broken / "a1_gru").symlink_to(healthy / "a1_gru", target_is_directory=True)
+    graded = grade(broken, ["a0_warmup", "a1_gru"], exercises=["mc_estimate_loop", "line_to_tensor"])
+    a0 = by_exercise(graded, "a0_warmup")["mc_estimate_loop"]
+    a1 = by_exercise(graded, "a1_gru")["line_to_tensor"]
+    assert a0[0] == 0 and "could not import montecarlo.py: raised RuntimeError: half-finished edit" in a0[2][0]
+    assert a1[0] == a1[1] > 0

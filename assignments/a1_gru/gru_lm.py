@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from course.trax_compat import trax, tl
-from course.trax_utils import copy_weights, int_signature, jit_forward
+from course.trax_utils import copy_weights, int_signature, jit_forward, reset_state
 from trax.supervised import training
 
 EOS_INT = 1  # end-of-sentence id; 0 is padding
@@ -178,7 +178,7 @@ class GRUConfig:
     n_layers: int = 2
     batch_size: int = 32
     max_length: int = 64
-    learning_rate: float = 0.0005
+    learning_rate: float = 0.002
     clip_grad_norm: float = 1.0
     n_eval_batches: int = 4
     steps_per_checkpoint: int = 100

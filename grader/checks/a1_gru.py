@@ -16,6 +16,12 @@ check = ASSIGNMENT.check
 MODEL_TOL = dict(rtol=1e-4, atol=1e-5)
 
 
+def equals(answer, subject):
+    """Judge for checks whose right answer is known by construction (not taken from the
+    reference solution, so a wrong reference cannot make a wrong answer pass)."""
+    return lambda got, expected: compare(got, answer, name=subject)
+
+
 def cell_inputs(h_dim, emb, seed):
     """Column-vector input, state and the six weights of a cell, from a fixed seed."""
     rng = np.random.default_rng(seed)
@@ -70,10 +76,11 @@ def scan_gru(mod):
 
 
 def _threads_state(got, expected):
-    if got != expected:
+    answer = [[11.0, 13.0, 16.0], 16.0]  # 10 + 1, then + 2, then + 3
+    if got != answer:
         raise Fail(f"with a cell that adds its input to the state, scan returned outputs "
-                   f"{got[0]} and final state {got[1]}, expected {expected[0]} and "
-                   f"{expected[1]}: pass each step's new state to the next step")
+                   f"{got[0]} and final state {got[1]}, expected {answer[0]} and "
+                   f"{answer[1]}: pass each step's new state to the next step")
 
 
 @check("scan", points=1, judge=_threads_state)
@@ -88,13 +95,13 @@ def scan_threads_state(mod):
 
 # --- Part B ------------------------------------------------------------------------------
 
-@check("line_to_tensor", points=1, subject="tensor")
+@check("line_to_tensor", points=1, judge=equals([97, 98, 99, 1], "tensor"))
 def tensor_of_abc(mod):
     """'abc' → [97, 98, 99, 1] (code points, then EOS)"""
     return list(mod.line_to_tensor("abc"))
 
 
-@check("line_to_tensor", points=1, subject="tensor")
+@check("line_to_tensor", points=1, judge=equals([104, 105, 7], "tensor"))
 def tensor_custom_eos(mod):
     """the EOS_int argument is used: line_to_tensor('hi', EOS_int=7)"""
     return list(mod.line_to_tensor("hi", EOS_int=7))
@@ -317,12 +324,14 @@ def gumbel_greedy(mod):
     return np.asarray(mod.gumbel_sample(logits - np.log(np.exp(logits).sum(-1, keepdims=True)), 0.0))
 
 
-def _frequencies_match(got, expected):
-    return compare(got["frequencies"], got["target"], atol=0.03, rtol=0,
-                   name="sampling frequencies over 4,000 draws")
+def frequencies_close(what):
+    """Judge: observed sampling frequencies within 0.03 of the target distribution."""
+    def judge(got, expected):
+        return compare(got["frequencies"], got["target"], atol=0.03, rtol=0, name=what)
+    return judge
 
 
-@check("gumbel_sample", points=1, judge=_frequencies_match)
+@check("gumbel_sample", points=1, judge=frequencies_close("sampling frequencies over 4,000 draws"))
 def gumbel_follows_distribution(mod):
     """at temperature 1, ids are drawn with their probabilities (within 0.03 over 4,000 draws)"""
     draws = np.array([int(np.asarray(mod.gumbel_sample(LOG_PROBS[0], 1.0))) for _ in range(4000)])
@@ -346,13 +355,13 @@ def chain_model():
     return model
 
 
-@check("generate", points=1, subject="generated text")
+@check("generate", points=1, judge=equals("bc", "generated text"))
 def generate_stops_at_eos(mod):
     """greedy continuation of 'a' by a model that spells 'b', 'c', then EOS: returns 'bc'"""
     return mod.generate(chain_model(), "a", 10, temperature=0.0)
 
 
-@check("generate", points=1, subject="length of generated text")
+@check("generate", points=1, judge=equals(7, "length of generated text"))
 def generate_respects_num_chars(mod):
     """returns at most num_chars characters (7) when EOS never comes"""
     return len(mod.generate(chain_model(), "p", 7, temperature=0.0))

@@ -1,0 +1,68 @@
+"""The reference solution of assignment 1 against independent oracles (the stored
+expectations come from it, so it must be right)."""
+import sys
+
+import numpy as np
+
+from conftest import REPO
+
+sys.path.insert(0, str(REPO / "solutions" / "a1_gru"))
+import gru_lm as g  # noqa: E402
+from course.trax_compat import jax, tl, trax  # noqa: E402
+from course.trax_utils import int_signature, jit_forward  # noqa: E402
+from grader.checks.a1_gru import chain_model, reference_gru, scale_up  # noqa: E402
+
+
+def greedy_by_rerunning(eval_model, prefix, n, width=64):
+    """Greedy continuation computed the slow way: re-run the whole text for each character."""
+    forward = jit_forward(eval_model)
+    ids = [ord(c) for c in prefix]
+    for _ in range(n):
+        x = np.zeros((1, width), np.int32)
+        x[0, :len(ids)] = ids
+        nxt = int(np.argmax(np.asarray(forward(x))[0, len(ids)]))
+        if nxt == g.EOS_INT:
+            break
+        ids.append(nxt)
+    return "".join(chr(i) for i in ids[len(prefix):])
+
+
+def test_generate_equals_greedy_rerun_of_the_prefix():
+    config = g.GRUConfig(vocab_size=128, d_model=16, n_layers=2)
+    trained = g.GRULM(128, 16, 2, mode="eval")
+    trained.init(int_signature((1, 64)), rng=jax.random.PRNGKey(3))
+    scale_up(trained, seed=3)
+    predict = g.predict_model(trained, config)
+    weights_before = [np.asarray(w).copy() for w in trax.fastmath.tree_flatten(predict.weights)]
+    fast = g.generate(predict, "to be or", 30, temperature=0.0)
+    assert fast == greedy_by_rerunning(trained, "to be or", 30)
+    assert len(fast) > 5
+    for before, after in zip(weights_before, trax.fastmath.tree_flatten(predict.weights)):
+        np.testing.assert_array_equal(before, np.asarray(after))  # generation keeps the weights
+    assert g.generate(predict, "to be or", 30, temperature=0.0) == fast  # state reset each call
+
+
+def test_generate_on_the_hand_built_chain_model():
+    assert g.generate(chain_model(), "a", 10, temperature=0.0) == "bc"
+    assert g.generate(chain_model(), "p", 7, temperature=0.0) == "qpqpqpq"
+
+
+def test_log_perplexity_equals_trax_weighted_cross_entropy():
+    rng = np.random.default_rng(0)
+    logits = rng.standard_normal((3, 5, 7)).astype(np.float32)
+    preds = np.asarray(jax.nn.log_softmax(logits))
+    target = np.array([[2, 3, 1, 0, 0], [4, 1, 0, 0, 0], [5, 6, 2, 3, 1]])
+    weights = (target != 0).astype(np.float32)
+    trax_loss = tl.WeightedCategoryCrossEntropy()((preds, target, weights))
+    np.testing.assert_allclose(g.log_perplexity(preds, target), float(trax_loss), rtol=1e-5)
+
+
+def test_scan_matches_stepping_by_hand_and_gru_cell_is_trax_cell():
+    rng = np.random.default_rng(1)
+    w = [rng.standard_normal((3, 5)) for _ in range(3)] + [rng.standard_normal((3, 1)) for _ in range(3)]
+    xs, h = rng.standard_normal((4, 2, 1)), rng.standard_normal((3, 1))
+    ys, h_t = g.scan(g.forward_GRU, xs, w, h)
+    for x, y in zip(xs, ys):
+        h = g.forward_GRU([x, h], w)[0]
+        np.testing.assert_array_equal(y, h)
+    np.testing.assert_array_equal(h_t, h)
