@@ -1,6 +1,7 @@
 """``python -m grader``: grade work, regenerate expectations, regenerate stubs."""
 import argparse
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -9,7 +10,10 @@ USAGE = """python -m grader [ASSIGNMENT ...] [--solutions | --submission DIR] [-
                         [--json PATH] [--data-dir DIR] [--timeout S] [--fail-under PCT]
        python -m grader expect [ASSIGNMENT ...]     regenerate stored expectations from solutions/
        python -m grader stubs [--check] [--force]   regenerate assignments/ stubs from solutions/
-       python -m grader release OUT [--force]       build the student bundle (directory + zip) in OUT"""
+       python -m grader release OUT [--force]       build the student bundle (directory + zip) in OUT
+       python -m grader gradescope OUT [--force]    build the Gradescope autograder zip in OUT
+       python -m grader batch DIR --out CSV [ASSIGNMENT ...] [--wall S] [--memory MB] [--timeout S]
+                                                    grade every submission folder in DIR"""
 
 
 class UsageError(Exception):
@@ -113,7 +117,45 @@ def release_command(argv):
     return 0
 
 
-COMMANDS = {"expect": expect_command, "stubs": stubs_command, "release": release_command}
+def gradescope_command(argv):
+    from grader import gradescope
+    p = argparse.ArgumentParser(prog="python -m grader gradescope",
+                                description="Build the Gradescope autograder zip (hidden checks included).")
+    p.add_argument("out", help="directory to write gradescope-autograder.zip into")
+    p.add_argument("--force", action="store_true", help="replace an existing zip")
+    args = p.parse_args(argv)
+    print(f"wrote {gradescope.build(args.out, force=args.force)}")
+    return 0
+
+
+def batch_command(argv):
+    from grader import batch
+    p = argparse.ArgumentParser(prog="python -m grader batch",
+                                description="Grade every sub-directory of DIR in its own limited process.")
+    p.add_argument("submissions", metavar="DIR")
+    p.add_argument("assignments", nargs="*", help="assignment names (default: all)")
+    p.add_argument("--out", required=True, metavar="CSV", help="gradebook path (a .png histogram goes next to it)")
+    p.add_argument("--wall", type=float, default=batch.DEFAULT_WALL, help="seconds per submission")
+    p.add_argument("--memory", type=int, default=batch.DEFAULT_MEMORY_MB, help="MB per submission")
+    p.add_argument("--timeout", type=float, help="cap on each check's time limit")
+    args = p.parse_args(argv)
+    if not Path(args.submissions).is_dir():
+        raise UsageError(f"{args.submissions}: no such directory")
+    if Path(args.out).exists() and Path(args.out).is_dir():
+        raise UsageError(f"--out {args.out} is a directory; give a .csv file path")
+    names = _check_assignments(args.assignments)
+    if not shutil.which("bwrap"):
+        print("warning: bubblewrap (bwrap) is not installed: submissions are isolated by process "
+              "and limits only, and could read files of this repository", file=sys.stderr)
+    book, specs = batch.grade_batch(args.submissions, args.out, names, args.wall, args.memory,
+                                    args.timeout)
+    print(batch.summary(book, specs))
+    print(f"wrote {args.out} and {Path(args.out).with_suffix('.png')}")
+    return 0
+
+
+COMMANDS = {"expect": expect_command, "stubs": stubs_command, "release": release_command,
+            "gradescope": gradescope_command, "batch": batch_command}
 
 
 def main(argv=None):

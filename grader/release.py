@@ -37,22 +37,25 @@ class ReleaseError(RuntimeError):
     pass
 
 
-def _excluded(path):
-    """True for files the bundle must not carry."""
+def _excluded(path, include_hidden):
+    """True for files a bundle must not carry."""
     parts = set(path.parts)
     return ("__pycache__" in parts or ".ipynb_checkpoints" in parts or path.suffix == ".pyc"
-            or HIDDEN_SUFFIX + "." in path.name or path.name in ("release.py", "expectations.py"))
+            or (not include_hidden and HIDDEN_SUFFIX + "." in path.name)
+            or path.name in ("release.py", "expectations.py"))
 
 
-def build(out_dir, force=False):
-    """Write the bundle directory and zip under ``out_dir``; return (directory, zip path)."""
-    out_dir = Path(out_dir).resolve()
-    target, archive = out_dir / NAME, out_dir / f"{NAME}.zip"
+def check_destination(out_dir, outputs, force):
+    """Refuse to write inside the course itself or over earlier output (unless ``force``)."""
     if out_dir == REPO or REPO in out_dir.parents and out_dir.parts[len(REPO.parts)] in TREES:
         raise ReleaseError(f"{out_dir} is inside the course's own folders; choose another directory")
-    for existing in (target, archive):
+    for existing in outputs:
         if existing.exists() and not force:
             raise ReleaseError(f"{existing} exists; remove it or use --force to replace it")
+
+
+def copy_course(target, include_hidden):
+    """Copy the setup files and the course trees (never ``solutions/``) into ``target``."""
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
@@ -61,13 +64,26 @@ def build(out_dir, force=False):
     for tree in TREES:
         for src in sorted((REPO / tree).rglob("*")):
             rel = src.relative_to(REPO)
-            if src.is_file() and not _excluded(rel):
+            if src.is_file() and not _excluded(rel, include_hidden):
                 (target / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(src, target / rel)
-    (target / "README.md").write_text(STUDENT_README)
+
+
+def zip_tree(directory, archive, prefix):
+    """Zip ``directory`` into ``archive`` with paths under ``prefix`` (keeps file modes)."""
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in sorted(target.rglob("*")):
+        for path in sorted(directory.rglob("*")):
             if path.is_file():
-                info = zipfile.ZipInfo.from_file(path, Path(NAME) / path.relative_to(target))
+                info = zipfile.ZipInfo.from_file(path, Path(prefix) / path.relative_to(directory))
                 zf.writestr(info, path.read_bytes())
+
+
+def build(out_dir, force=False):
+    """Write the bundle directory and zip under ``out_dir``; return (directory, zip path)."""
+    out_dir = Path(out_dir).resolve()
+    target, archive = out_dir / NAME, out_dir / f"{NAME}.zip"
+    check_destination(out_dir, (target, archive), force)
+    copy_course(target, include_hidden=False)
+    (target / "README.md").write_text(STUDENT_README)
+    zip_tree(target, archive, NAME)
     return target, archive

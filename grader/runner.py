@@ -33,7 +33,7 @@ class CheckResult:
     points: float
     max_points: float
     hidden: bool
-    status: str          # passed | failed | not implemented | timeout | error | import error
+    status: str  # passed | failed | not implemented | timeout | error | import error | out of memory
     message: str         # one line, safe to show to the student
     seconds: float
 
@@ -123,37 +123,62 @@ def import_modules(names, directory, timeout):
     return modules
 
 
-def run_check(check, modules_or_failure, expected, roots, max_timeout=None):
-    """Run both halves of ``check`` and return its CheckResult."""
+@dataclass
+class Outcome:
+    """What the student side of one check produced: plain data, or why there is none.
+
+    ``status`` is "data" (then ``value`` holds the plain data), or one of "not implemented",
+    "timeout", "error", "import error", "out of memory" (then ``message`` says why)."""
+    status: str
+    value: object = None
+    message: str = ""
+    seconds: float = 0.0
+
+
+def run_student_side(check, modules_or_failure, roots, max_timeout=None):
+    """Call the student's code through ``check`` and return its Outcome (never raises)."""
     start = time.perf_counter()
     timeout = min(check.timeout, max_timeout or check.timeout)
 
-    def result(status, message=""):
-        if status != "passed" and check.hidden and status in ("failed", "error"):
-            message = f"hidden check failed: {check.description}"
-        return CheckResult(check.id, check.exercise, check.name, check.description,
-                           check.points if status == "passed" else 0.0, check.points,
-                           check.hidden, status, message, time.perf_counter() - start)
+    def outcome(status, value=None, message=""):
+        return Outcome(status, value, message, time.perf_counter() - start)
 
     if isinstance(modules_or_failure, ImportFailure):
-        return result("import error", str(modules_or_failure))
+        return outcome("import error", message=str(modules_or_failure))
     names = check.assignment.modules
     module = (modules_or_failure[names[0]] if len(names) == 1
               else SimpleNamespace(**modules_or_failure))
     seed_everything()
     try:
         with time_limit(timeout):
-            got = to_plain(check.student_side(module))
+            return outcome("data", to_plain(check.student_side(module)))
     except CheckTimeout:
-        return result("timeout", f"timed out after {timeout:g} s")
+        return outcome("timeout", message=f"timed out after {timeout:g} s")
     except NotImplementedError:
-        return result("not implemented", NOT_IMPLEMENTED)
+        return outcome("not implemented", message=NOT_IMPLEMENTED)
+    except MemoryError:
+        return outcome("out of memory", message=f"{check.description}: ran out of memory")
     except (Exception, SystemExit) as exc:
-        return result("error", f"{check.description}: {describe_exception(exc, roots)}")
-    try:
-        message = check.judge_result(got, expected)
-    except Exception as exc:  # the judge met data it did not foresee
-        message = f"result could not be checked ({type(exc).__name__}: {exc})"
-    if message:
-        return result("failed", f"{check.description}: {message}")
-    return result("passed")
+        return outcome("error", message=f"{check.description}: {describe_exception(exc, roots)}")
+
+
+def judge_outcome(check, outcome, expected):
+    """The CheckResult for ``outcome``: the judge alone decides whether points are earned."""
+    status, message = outcome.status, outcome.message
+    if status == "data":
+        try:
+            verdict = check.judge_result(outcome.value, expected)
+        except Exception as exc:  # the judge met data it did not foresee
+            verdict = f"result could not be checked ({type(exc).__name__}: {exc})"
+        status, message = ("failed", f"{check.description}: {verdict}") if verdict else ("passed", "")
+    if status != "passed" and check.hidden and status in ("failed", "error"):
+        message = f"hidden check failed: {check.description}"
+    return CheckResult(check.id, check.exercise, check.name, check.description,
+                       check.points if status == "passed" else 0.0, check.points,
+                       check.hidden, status, message, outcome.seconds)
+
+
+def run_check(check, modules_or_failure, expected, roots, max_timeout=None):
+    """Run both halves of ``check`` in this process and return its CheckResult."""
+    return judge_outcome(check, run_student_side(check, modules_or_failure, roots, max_timeout),
+                         expected)
