@@ -11,8 +11,11 @@ from course.trax_compat import trax
 
 def jit_forward(model):
     """A compiled ``model(x)`` that keeps ``model.state`` up to date (e.g. an RNN's carry
-    in ``mode='predict'``). Returns ``forward(x) -> output``."""
-    pure = jax.jit(model.pure_fn)
+    in ``mode='predict'``). Returns ``forward(x) -> output``. The compiled function is kept
+    on the model, so calling this again (e.g. once per generated text) does not recompile."""
+    pure = getattr(model, "_course_jitted_pure_fn", None)
+    if pure is None:
+        pure = model._course_jitted_pure_fn = jax.jit(model.pure_fn)
 
     def forward(x):
         out, model.state = pure(x, model.weights, model.state, model.rng)

@@ -18,7 +18,6 @@ and a histogram of totals is saved next to the CSV.
 """
 import json
 import os
-import resource
 import shutil
 import signal
 import subprocess
@@ -70,12 +69,15 @@ def sandbox_prefix(runner, workdir):
     return args
 
 
-def _limits(memory_mb):
-    def apply():
-        os.setsid()  # own process group: a timeout kills everything it started
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    return apply
+#: Sets the address-space limit, then replaces itself with the command (no Python code
+#: runs between fork and exec in the grading process, which may hold JAX threads).
+LIMIT_SHIM = ("import os, resource, sys; limit = int(sys.argv[1]); "
+              "resource.setrlimit(resource.RLIMIT_AS, (limit, limit)); "
+              "os.execv(sys.argv[2], sys.argv[2:])")
+
+
+def with_memory_limit(command, memory_mb):
+    return [sys.executable, "-c", LIMIT_SHIM, str(memory_mb * 1024 * 1024), *command]
 
 
 def run_child(runner, submission, assignments, wall, memory_mb, check_timeout):
@@ -92,9 +94,10 @@ def run_child(runner, submission, assignments, wall, memory_mb, check_timeout):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "COURSE_CACHE"))}
         env["PYTHONPATH"] = str(runner)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
-        proc = subprocess.Popen(sandbox_prefix(runner, Path(tmp)) + command, cwd=work, env=env,
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, preexec_fn=_limits(memory_mb))
+        command = with_memory_limit(sandbox_prefix(runner, Path(tmp)) + command, memory_mb)
+        proc = subprocess.Popen(command, cwd=work, env=env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)  # own group: a timeout kills it all
         timed_out = False
         try:
             code = proc.wait(timeout=wall)
