@@ -4,9 +4,8 @@
 ``tests/test_expectations.py`` regenerates them in memory and fails on any drift.
 """
 from grader import plain
-from grader.runner import CheckTimeout, import_modules, seed_everything, time_limit
+from grader.runner import import_modules, run_student_side
 from grader.session import REPO, expectation_path, load_spec
-from types import SimpleNamespace
 
 SOLUTIONS = REPO / "solutions"
 
@@ -19,17 +18,12 @@ def compute(assignment, solutions=SOLUTIONS):
     """{check module name: {"exercise::check": plain data}} from the reference solution."""
     spec, module_names = load_spec(assignment)
     modules = import_modules(spec.modules, solutions / assignment, timeout=120)
-    target = modules[spec.modules[0]] if len(spec.modules) == 1 else SimpleNamespace(**modules)
     out = {name: {} for name in module_names}
     for check in spec.checks():
-        seed_everything()
-        try:
-            with time_limit(check.timeout):
-                value = check.student_side(target)
-        except (Exception, CheckTimeout) as exc:
-            raise ExpectationError(f"reference solution fails {check.id}: "
-                                   f"{type(exc).__name__}: {exc}") from exc
-        out[check.defined_in][f"{check.exercise}::{check.name}"] = plain.to_plain(value)
+        outcome = run_student_side(check, modules, roots=[solutions])
+        if outcome.status != "data":
+            raise ExpectationError(f"reference solution fails {check.id}: {outcome.message}")
+        out[check.defined_in][f"{check.exercise}::{check.name}"] = outcome.value
     return out
 
 

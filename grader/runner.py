@@ -17,6 +17,12 @@ from grader.plain import to_plain
 
 NOT_IMPLEMENTED = "not implemented yet"
 SEED = 0
+IMPORT_TIMEOUT = 60.0  # seconds for importing a student module
+
+
+def import_time_limit(max_timeout=None):
+    """The import limit under an optional cap on every time limit."""
+    return min(IMPORT_TIMEOUT, max_timeout or IMPORT_TIMEOUT)
 
 
 class CheckTimeout(BaseException):

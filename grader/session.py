@@ -13,14 +13,13 @@ from pathlib import Path
 import pytest
 
 from grader import plain
-from grader.runner import ImportFailure, import_modules, run_check
+from grader.runner import ImportFailure, import_modules, import_time_limit, run_check
 
 GRADER_DIR = Path(__file__).resolve().parent
 REPO = GRADER_DIR.parent
 CHECKS_DIR = GRADER_DIR / "checks"
 EXPECTED_DIR = GRADER_DIR / "expected"
 HIDDEN_SUFFIX = "_hidden"
-IMPORT_TIMEOUT = 60.0
 
 
 def available_assignments():
@@ -129,8 +128,7 @@ class GradingState:
         if spec.name not in self.modules:
             try:
                 self.modules[spec.name] = import_modules(
-                    spec.modules, self.source / spec.name,
-                    min(IMPORT_TIMEOUT, self.max_timeout or IMPORT_TIMEOUT))
+                    spec.modules, self.source / spec.name, import_time_limit(self.max_timeout))
             except ImportFailure as failure:
                 self.modules[spec.name] = failure
         return self.modules[spec.name]

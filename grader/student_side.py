@@ -12,8 +12,8 @@ import os
 import sys
 
 from grader import plain
-from grader.runner import ImportFailure, import_modules, run_student_side
-from grader.session import IMPORT_TIMEOUT, load_spec
+from grader.runner import ImportFailure, import_modules, import_time_limit, run_student_side
+from grader.session import load_spec
 
 
 def main(argv=None):
@@ -28,7 +28,7 @@ def main(argv=None):
         spec, _ = load_spec(assignment)
         try:
             modules = import_modules(spec.modules, os.path.join(args.submission, assignment),
-                                     min(IMPORT_TIMEOUT, args.timeout or IMPORT_TIMEOUT))
+                                     import_time_limit(args.timeout))
         except ImportFailure as failure:
             modules = failure
         except MemoryError:
