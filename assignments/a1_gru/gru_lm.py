@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from course.numpy_utils import columns_from_trax_kernel, sigmoid
 from course.trax_compat import trax, tl
 from course.trax_utils import copy_weights, int_signature, jit_forward, reset_state
 from trax.supervised import training
@@ -26,11 +27,6 @@ EOS_INT = 1  # end-of-sentence id; 0 is padding
 # ======================================================================================
 # Part A — recurrent cells in NumPy
 # ======================================================================================
-
-def sigmoid(x):
-    """Logistic function, element-wise."""
-    return 1.0 / (1.0 + np.exp(-x))
-
 
 def forward_V_RNN(inputs, weights):
     """One step of a vanilla RNN cell.
@@ -100,14 +96,10 @@ def gru_weights_from_trax(trax_weights, emb):
     """
     W1, B1, W2, B2 = (np.asarray(w, dtype=np.float64) for w in trax_weights)
     h_dim = W2.shape[1]
-
-    def ours(kernel):  # (emb + h, h_dim) with rows [x; h]  ->  (h_dim, h + emb), columns [h; x]
-        return np.concatenate([kernel[emb:], kernel[:emb]]).T
-
     w_u, w_r = W1[:, :h_dim], W1[:, h_dim:]
     b_u, b_r = B1[:h_dim], B1[h_dim:]
-    return [-ours(w_u), ours(w_r), ours(W2),
-            -b_u[:, None], b_r[:, None], B2[:, None]]
+    return [-columns_from_trax_kernel(w_u, emb), columns_from_trax_kernel(w_r, emb),
+            columns_from_trax_kernel(W2, emb), -b_u[:, None], b_r[:, None], B2[:, None]]
 
 
 # ======================================================================================

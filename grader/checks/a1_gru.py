@@ -1,10 +1,11 @@
 """Public checks for assignment 1 (GRU character language model)."""
-import random
 import tempfile
 
 import numpy as np
 
 from grader.api import Assignment, Fail
+from grader.checks.common import (as_arrays, equals, frequencies_close, layer_names,
+                                  loop_summary, reshuffled_each_epoch, seeded_epochs)
 from grader.compare import compare
 
 ASSIGNMENT = Assignment(
@@ -14,12 +15,6 @@ ASSIGNMENT = Assignment(
                "generate"])
 check = ASSIGNMENT.check
 MODEL_TOL = dict(rtol=1e-4, atol=1e-5)
-
-
-def equals(answer, subject):
-    """Judge for checks whose right answer is known by construction (not taken from the
-    reference solution, so a wrong reference cannot make a wrong answer pass)."""
-    return lambda got, expected: compare(got, answer, name=subject)
 
 
 def cell_inputs(h_dim, emb, seed):
@@ -123,13 +118,7 @@ LINES = ["to be", "or not", "to be, that is the question", "whether", "tis noble
 def first_batches(mod, n, **kwargs):
     gen = mod.data_generator(kwargs.pop("batch_size", 2), kwargs.pop("max_length", 10),
                              kwargs.pop("lines", LINES), shuffle=kwargs.pop("shuffle", False))
-    out = []
-    for _ in range(n):
-        item = next(gen)
-        if not isinstance(item, tuple) or len(item) != 3:
-            raise Fail(f"each batch must be a tuple (batch, batch, mask), got {type(item).__name__}")
-        out.append([np.asarray(a) for a in item])
-    return out
+    return [as_arrays(next(gen), 3, "batch, batch, mask") for _ in range(n)]
 
 
 @check("data_generator", points=1, subject="first batch", exact_dtype=False)
@@ -166,26 +155,11 @@ def generator_wraps_around(mod):
     return first_batches(mod, 5)
 
 
-def _reshuffles(got, expected):
-    epochs = got["epochs"]
-    if sorted(epochs[0]) != sorted(LINES[i] for i in range(len(LINES)) if len(LINES[i]) < 40):
-        raise Fail("with shuffle=True an epoch must contain every line exactly once")
-    if len({tuple(e) for e in epochs}) < 2:
-        raise Fail("the line order repeats identically every epoch: reshuffle each time "
-                   "the generator wraps around")
-    if got["again"] != epochs:
-        raise Fail("two runs after random.seed(0) differ: shuffle with Python's random module")
-
-
-@check("data_generator", points=1, judge=_reshuffles)
+@check("data_generator", points=1, judge=reshuffled_each_epoch([l for l in LINES if len(l) < 40]))
 def generator_reshuffles_each_epoch(mod):
     """with shuffle=True each epoch is a new permutation of the lines, reproducible under a seed"""
-    def epochs():
-        random.seed(0)
-        gen = mod.data_generator(1, 40, LINES, shuffle=True)
-        rows = ["".join(chr(c) for c in next(gen)[0][0] if c > 1) for _ in range(4 * len(LINES))]
-        return [rows[i:i + len(LINES)] for i in range(0, len(rows), len(LINES))]
-    return {"epochs": epochs(), "again": epochs()}
+    return seeded_epochs(lambda: mod.data_generator(1, 40, LINES, shuffle=True),
+                         lambda batch: "".join(chr(c) for c in batch[0][0] if c > 1), len(LINES))
 
 
 # --- Part C ------------------------------------------------------------------------------
@@ -207,10 +181,6 @@ def small_lm(mod, mode="eval", **sizes):
     shape = (1, 1) if mode == "predict" else (2, 7)
     model.init(trax.shapes.ShapeDtype(shape, np.int32), rng=jax.random.PRNGKey(0))
     return scale_up(model, seed=0)
-
-
-def layer_names(model):
-    return [layer.name for layer in model.sublayers]
 
 
 @check("GRULM", points=1, subject="layers")
@@ -258,14 +228,7 @@ def run_small_training(mod, config):
     with tempfile.TemporaryDirectory() as out:
         loop = mod.train_model(model, mod.data_generator, LINES, LINES[:4], batch_size=2,
                                max_length=16, n_steps=2, output_dir=out, config=config)
-    task, eval_task = loop._tasks[0], loop._eval_tasks[0]
-    return {"step": int(loop.step), "loss": task.loss_layer.name,
-            "optimizer": type(task.optimizer).__name__,
-            "learning_rate": float(task.optimizer.opt_params["learning_rate"]),
-            "clip_grad_norm": task.optimizer._clip_grad_norm,
-            "metrics": list(eval_task.metric_names),
-            "n_eval_batches": int(eval_task.n_eval_batches),
-            "eval_history": sorted(loop.history.metrics_for_mode("eval"))}
+    return loop_summary(loop)
 
 
 @check("train_model", points=1, subject="training setup", timeout=300)
@@ -322,13 +285,6 @@ def gumbel_greedy(mod):
     """temperature 0 is greedy: the argmax of each of 200 rows (no noise may remain)"""
     logits = np.random.default_rng(9).standard_normal((200, 5))
     return np.asarray(mod.gumbel_sample(logits - np.log(np.exp(logits).sum(-1, keepdims=True)), 0.0))
-
-
-def frequencies_close(what):
-    """Judge: observed sampling frequencies within 0.03 of the target distribution."""
-    def judge(got, expected):
-        return compare(got["frequencies"], got["target"], atol=0.03, rtol=0, name=what)
-    return judge
 
 
 @check("gumbel_sample", points=1, judge=frequencies_close("sampling frequencies over 4,000 draws"))

@@ -3,8 +3,8 @@ import numpy as np
 
 from grader.api import Fail
 from grader.checks.a1_gru import (ASSIGNMENT, as_pair, cell_inputs, first_batches,
-                                  frequencies_close, layer_names, reference_gru,
-                                  run_small_training)
+                                  reference_gru, run_small_training)
+from grader.checks.common import frequencies_close, layer_names
 
 check = ASSIGNMENT.check
 
