@@ -183,14 +183,14 @@ def ner_output(mod):
     return forward(small_tagger(mod))
 
 
-def run_small_training(mod, config, loss_layer=None):
+def run_small_training(mod, config, loss_layer=None, train_steps=2):
     gen = mod.data_generator(2, X, Y, P)
     model = mod.NER(TAG_MAP5, 100, 4)
     train = mod.masked_batches(gen, P)
     evals = mod.masked_batches(mod.data_generator(2, X, Y, P), P)
     with tempfile.TemporaryDirectory() as out:
         kwargs = {"loss_layer": loss_layer} if loss_layer is not None else {}
-        loop = mod.train_model(model, train, evals, train_steps=2, output_dir=out, config=config,
+        loop = mod.train_model(model, train, evals, train_steps=train_steps, output_dir=out, config=config,
                                **kwargs)
     return loop_summary(loop)
 
@@ -208,6 +208,15 @@ def train_uses_config(mod):
     info = run_small_training(mod, mod.NERConfig(learning_rate=0.003, n_eval_batches=2,
                                                  steps_per_checkpoint=2))
     return {k: info[k] for k in ("learning_rate", "n_eval_batches")}
+
+
+@check("train_model", points=1, subject="training setup", timeout=300)
+def train_with_other_loss(mod):
+    """a loss layer passed as loss_layer is the one trained (the CRF extension needs this)"""
+    from course.trax_compat import tl
+    info = run_small_training(mod, mod.NERConfig(n_eval_batches=1, steps_per_checkpoint=2),
+                              loss_layer=tl.WeightedCategoryCrossEntropy())
+    return {k: info[k] for k in ("step", "loss", "optimizer")}
 
 
 # --- Part D: evaluation and prediction ------------------------------------------------------
@@ -243,6 +252,14 @@ def entity_f1_perfect(mod):
     return dict(mod.entity_f1(scores_for(LABELS), LABELS, P, TAGS))
 
 
+@check("entity_f1", points=1, judge=equals({"precision": 1.0, "recall": 0.5, "f1": 2 / 3},
+                                           "entity scores"))
+def entity_f1_missed_entity(mod):
+    """a missed entity lowers recall, not precision: P = 1, R = 1/2, F1 = 2/3"""
+    labels = np.array([[2, 0, 1]])
+    return dict(mod.entity_f1(scores_for(np.array([[2, 0, 0]])), labels, P, TAGS))
+
+
 def word_to_tag_model(vocab, tag_of_word, tag_map):
     """A stand-in tagger, built in Trax independently of NER: each word id's output is a
     fixed tag (Embedding rows of log-probabilities, then LogSoftmax)."""
@@ -264,6 +281,13 @@ def predict_with_unknown_word(mod):
     """'Peter visited Rome Paris' with a model that tags each word id with a fixed tag (Rome is UNK)"""
     model = word_to_tag_model(VOCAB, PREDICT_TAGS, TAGS)
     return list(mod.predict("Peter visited Rome Paris", model, VOCAB, TAGS))
+
+
+@check("predict", points=1, judge=equals(["B-per", "O", "B-geo"], "tags"))
+def predict_splits_on_whitespace(mod):
+    """a string with extra spaces and a tab is split on whitespace"""
+    model = word_to_tag_model(VOCAB, PREDICT_TAGS, TAGS)
+    return list(mod.predict("  Peter  visited\tParis ", model, VOCAB, TAGS))
 
 
 # --- Part E: the LSTM cell -----------------------------------------------------------------

@@ -72,13 +72,12 @@ def ner_default_size(mod):
     return {"layers": layer_names(mod.NER(tags, 15)), "output": forward(model)}
 
 
-@check("train_model", points=1, hidden=True, subject="training setup", timeout=300)
-def train_with_other_loss(mod):
-    """a loss layer passed as loss_layer is the one trained"""
-    from course.trax_compat import tl
-    info = run_small_training(mod, mod.NERConfig(n_eval_batches=1, steps_per_checkpoint=2),
-                              loss_layer=tl.WeightedCategoryCrossEntropy())
-    return {k: info[k] for k in ("step", "loss", "optimizer")}
+@check("train_model", points=1, hidden=True, subject="steps run", timeout=300)
+def train_other_steps(mod):
+    """another number of training steps"""
+    info = run_small_training(mod, mod.NERConfig(n_eval_batches=1, steps_per_checkpoint=3),
+                              train_steps=3)
+    return {k: info[k] for k in ("step", "loss")}
 
 
 @check("evaluate_prediction", points=1, hidden=True, subject="accuracy")
