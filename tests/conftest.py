@@ -51,3 +51,13 @@ def by_exercise(graded, assignment):
         table[ex] = (sum(r.points for r in own), sum(r.max_points for r in own),
                      [r.message for r in own if not r.passed])
     return table
+
+
+def assert_mutant_caught(graded, assignment, exercise, name):
+    """A mutant (a plausible wrong implementation of ``exercise``) must lose points there,
+    with one-line messages and at least one from a public check (something to act on)."""
+    points, max_points, messages = by_exercise(graded, assignment)[exercise]
+    assert points < max_points, f"{name}: not caught"
+    assert messages and all(m and "Traceback" not in m for m in messages)
+    public = [m for m in messages if not m.startswith("hidden check failed")]
+    assert public, f"{name}: only hidden checks caught it, the student gets no actionable hint"
