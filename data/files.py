@@ -60,9 +60,13 @@ def _from_directory(dataset, directory, origin):
     return verify(path, dataset)
 
 
+def cache_dir():
+    """The per-user cache for downloads and derived files (``COURSE_CACHE_DIR`` overrides)."""
+    return Path(os.environ.get(CACHE_ENV_VAR) or pooch.os_cache("trax-nlp-course"))
+
+
 def _download(dataset):
-    cache = Path(os.environ.get(CACHE_ENV_VAR) or pooch.os_cache("trax-nlp-course"))
-    path = cache / dataset.relpath
+    path = cache_dir() / dataset.relpath
     if path.is_file():
         return verify(path, dataset)
     if not dataset.downloadable:
