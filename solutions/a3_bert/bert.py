@@ -292,7 +292,12 @@ def feature_batches(features, batch_size, shuffle=True, rng=None):
 
 # --- WikiText-2 in the original's input format -------------------------------------------
 
-_HEADING = re.compile(r"^ ?(=+) .* \1 ?$")
+def heading_level(line):
+    """1 for an article title line `` = Title = ``, 2 for `` = = Section = = ``, …; 0 otherwise."""
+    words = line.split()
+    if len(words) < 3 or words[0] != "=" or words[-1] != "=":
+        return 0
+    return next(i for i, w in enumerate(words) if w != "=")
 
 
 def wikitext_documents(text):
@@ -301,9 +306,9 @@ def wikitext_documents(text):
     `` ! ``. Returns a list of documents, each a list of sentence strings."""
     documents = []
     for line in text.splitlines():
-        heading = _HEADING.match(line)
-        if heading:
-            if len(heading.group(1)) == 1:
+        level = heading_level(line)
+        if level:
+            if level == 1:
                 documents.append([])
             continue
         if line.strip() and documents:

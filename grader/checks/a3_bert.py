@@ -1,0 +1,765 @@
+"""Public checks for assignment 3 (BERT pretraining)."""
+import random
+import tempfile
+
+import numpy as np
+
+from grader.api import Assignment, Fail
+from grader.checks.common import equals, layer_names, loop_summary
+from grader.compare import compare
+
+ASSIGNMENT = Assignment(
+    "a3_bert", module="bert", title="BERT pretraining",
+    exercises=["get_tokens_and_segments", "truncate_seq_pair", "create_masked_lm_predictions",
+               "create_instances_from_document", "create_training_instances",
+               "instance_to_features", "feature_batches", "BertEmbeddings", "EncoderBlock",
+               "Pooler", "NSPHead", "MLMHead", "BERTPretrainer", "pretraining_loss",
+               "accuracy_metrics", "train_model"])
+check = ASSIGNMENT.check
+MODEL_TOL = dict(rtol=1e-4, atol=1e-5)
+SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+
+def within(what, lower, upper):
+    """Judge: every named statistic in ``got`` lies in its [lower, upper] band."""
+    def judge(got, expected):
+        for name, value in got.items():
+            lo, hi = lower[name], upper[name]
+            if not lo <= value <= hi:
+                raise Fail(f"{what}: {name} = {value:.3f}, expected between {lo} and {hi}")
+    return judge
+
+
+# --- Part A: pretraining data ------------------------------------------------------------
+
+@check("get_tokens_and_segments", points=1, judge=equals(
+    [["[CLS]", "a", "b", "[SEP]", "c", "[SEP]"], [0, 0, 0, 0, 1, 1]], "(tokens, segment_ids)"))
+def pair_layout(mod):
+    """A = [a, b], B = [c]: [CLS] a b [SEP] c [SEP], segments 0 0 0 0 1 1 (B's [SEP] is segment 1)"""
+    return [list(x) for x in mod.get_tokens_and_segments(["a", "b"], ["c"])]
+
+
+@check("get_tokens_and_segments", points=1, judge=equals([["[CLS]", "x", "[SEP]"], [0, 0, 0]],
+                                                          "(tokens, segment_ids)"))
+def single_layout(mod):
+    """A only: [CLS] x [SEP], all segment 0"""
+    return [list(x) for x in mod.get_tokens_and_segments(["x"])]
+
+
+def truncated(mod, a, b, max_num_tokens, seed=0):
+    tokens_a, tokens_b = list(a), list(b)
+    returned = mod.truncate_seq_pair(tokens_a, tokens_b, max_num_tokens, random.Random(seed))
+    if returned is not None and returned != (tokens_a, tokens_b):
+        raise Fail("truncate_seq_pair must shorten the lists in place (it returns nothing)")
+    return [tokens_a, tokens_b]
+
+
+@check("truncate_seq_pair", points=1, judge=equals([6, 3], "lengths of (A, B) after truncation"))
+def truncates_the_longer(mod):
+    """A of 9 and B of 3 tokens to 9 in all: only A, the longer, is shortened (to 6)"""
+    return [len(t) for t in truncated(mod, range(9), range(100, 103), 9)]
+
+
+@check("truncate_seq_pair", points=1, judge=equals([5, 4], "lengths of (A, B) after truncation"))
+def truncates_b_on_ties(mod):
+    """A and B of 5 tokens to 9 in all: on a tie B is shortened"""
+    return [len(t) for t in truncated(mod, range(5), range(100, 105), 9)]
+
+
+@check("truncate_seq_pair", points=1, judge=within("truncation side over 2,000 pairs",
+                                                    {"front": 0.45}, {"front": 0.55}))
+def truncates_both_ends(mod):
+    """the removed token comes from the front about half of the time (rng.random() < 0.5)"""
+    rng, front = random.Random(0), 0
+    for _ in range(2000):
+        a, b = list(range(10)), []
+        mod.truncate_seq_pair(a, b, 9, rng)
+        front += a[0] == 1
+    return {"front": front / 2000}
+
+
+TOKENS = ["[CLS]"] + [f"w{i}" for i in range(18)] + ["[SEP]"] + [f"u{i}" for i in range(20)] + ["[SEP]"]
+VOCAB_WORDS = [f"v{i}" for i in range(100)]  # disjoint from TOKENS: random replacements show
+
+
+@check("create_masked_lm_predictions", points=1, subject="(output_tokens, positions, labels)")
+def masking_with_seed(mod):
+    """a 41-token pair, masked_lm_prob 0.15, max 20 predictions, random.Random(1)"""
+    out = mod.create_masked_lm_predictions(list(TOKENS), 0.15, 20, VOCAB_WORDS, random.Random(1))
+    return [list(x) for x in out]
+
+
+def masking_statistics(mod, tokens, prob, max_predictions, draws=3000):
+    rng = random.Random(2)
+    counts = {"mask": 0, "kept": 0, "random": 0}
+    layout = {"counts": set(), "special_masked": 0, "unsorted": 0, "bad_labels": 0, "other_changed": 0}
+    for _ in range(draws):
+        out, positions, labels = mod.create_masked_lm_predictions(list(tokens), prob, max_predictions,
+                                                                  VOCAB_WORDS, rng)
+        layout["counts"].add(len(positions))
+        layout["special_masked"] += any(tokens[p] in ("[CLS]", "[SEP]") for p in positions)
+        layout["unsorted"] += list(positions) != sorted(positions)
+        layout["bad_labels"] += list(labels) != [tokens[p] for p in positions]
+        layout["other_changed"] += any(out[i] != tokens[i] for i in range(len(tokens)) if i not in positions)
+        for p in positions:
+            kind = "mask" if out[p] == "[MASK]" else "kept" if out[p] == tokens[p] else "random"
+            counts[kind] += 1
+    total = sum(counts.values()) or 1
+    layout["counts"] = sorted(layout["counts"])
+    return {"shares": {k: v / total for k, v in counts.items()}, **layout}
+
+
+def _masking_layout(number):
+    def judge(got, expected):
+        if got["special_masked"]:
+            raise Fail(f"[CLS] or [SEP] was chosen for prediction in {got['special_masked']} of 3,000 "
+                       "draws: they are never candidates")
+        if got["counts"] != [number]:
+            raise Fail(f"number of predictions: expected always {number} = min(max_predictions_per_seq, "
+                       f"max(1, round(len(tokens) * masked_lm_prob))), got {got['counts']}")
+        if got["unsorted"]:
+            raise Fail("masked_lm_positions must be sorted in increasing order")
+        if got["bad_labels"]:
+            raise Fail("masked_lm_labels must be the original tokens at the positions (before replacement)")
+        if got["other_changed"]:
+            raise Fail("a token that was not chosen for prediction was changed")
+    return judge
+
+
+@check("create_masked_lm_predictions", points=1, judge=_masking_layout(6))
+def masking_layout(mod):
+    """over 3,000 draws: never [CLS]/[SEP], always round(41 * 0.15) = 6 predictions, positions sorted, labels = originals"""
+    return masking_statistics(mod, TOKENS, 0.15, 20)
+
+
+def _shares(got, expected):
+    wanted = {"mask": 0.8, "kept": 0.1, "random": 0.1}
+    for kind, share in got["shares"].items():
+        if abs(share - wanted[kind]) > 0.02:
+            raise Fail(f"of the chosen tokens, {share:.3f} were {kind} (expected {wanted[kind]}: 80 % "
+                       "[MASK], 10 % unchanged, 10 % a random vocabulary word)")
+
+
+@check("create_masked_lm_predictions", points=1, judge=_shares)
+def masking_80_10_10(mod):
+    """over 3,000 draws: 80 % of chosen tokens become [MASK], 10 % stay, 10 % become a random word"""
+    return masking_statistics(mod, TOKENS, 0.15, 20)
+
+
+def corpus(n_docs=3, n_sentences=6, words=4):
+    """Documents of sentences whose tokens name their place: 'd1s2w0' = document 1,
+    sentence 2, word 0."""
+    return [[[f"d{d}s{s}w{w}" for w in range(words)] for s in range(n_sentences)] for d in range(n_docs)]
+
+
+def as_plain(instances):
+    return [{"tokens": list(i.tokens), "segment_ids": list(i.segment_ids),
+             "is_random_next": bool(i.is_random_next), "positions": list(i.masked_lm_positions),
+             "labels": list(i.masked_lm_labels)} for i in instances]
+
+
+@check("create_instances_from_document", points=2, subject="instances")
+def instances_with_seed(mod):
+    """instances of document 0 of a 3-document corpus, max_seq_length 20, random.Random(3)"""
+    return as_plain(mod.create_instances_from_document(corpus(), 0, 20, 0.1, 0.15, 5, VOCAB_WORDS,
+                                                       random.Random(3)))
+
+
+def unmasked(instance):
+    """The instance's tokens with the masked positions restored to their labels."""
+    tokens = list(instance.tokens)
+    for p, label in zip(instance.masked_lm_positions, instance.masked_lm_labels):
+        tokens[p] = label
+    return tokens
+
+
+def sentence_of(token):
+    """The sentence number in a corpus token: 'd1s2w0' → 2."""
+    return int(token.split("s")[1].split("w")[0])
+
+
+def pair_statistics(mod, draws=300, max_seq_length=30):
+    docs = corpus(n_docs=5, n_sentences=8)
+    rng = random.Random(4)
+    stats = {"random": 0, "n": 0, "random_from_same_doc": 0, "actual_not_following": 0,
+             "too_long": 0, "bad_segments": 0}
+    for _ in range(draws):
+        index = rng.randint(0, len(docs) - 1)
+        for inst in mod.create_instances_from_document(docs, index, max_seq_length, 0.1, 0.15, 5,
+                                                       VOCAB_WORDS, rng):
+            tokens = unmasked(inst)
+            sep = tokens.index("[SEP]")
+            a, b = tokens[1:sep], tokens[sep + 1:-1]
+            stats["n"] += 1
+            stats["too_long"] += len(tokens) > max_seq_length
+            stats["bad_segments"] += list(inst.segment_ids) != [0] * (sep + 1) + [1] * (len(b) + 1)
+            same_doc = all(t.startswith(f"d{index}s") for t in b)
+            if inst.is_random_next:
+                stats["random"] += 1
+                stats["random_from_same_doc"] += same_doc
+            else:
+                follows = sentence_of(b[0]) == sentence_of(a[-1]) + 1  # truncation may trim words
+                stats["actual_not_following"] += not (same_doc and follows)
+    return stats
+
+
+def _pairs(got, expected):
+    if got["too_long"]:
+        raise Fail(f"{got['too_long']} instances are longer than max_seq_length")
+    if got["bad_segments"]:
+        raise Fail(f"{got['bad_segments']} instances have segment ids other than 0 for [CLS] A [SEP] "
+                   "and 1 for B [SEP]")
+    if got["random_from_same_doc"]:
+        raise Fail(f"{got['random_from_same_doc']} random-next instances took B from the same "
+                   "document: draw another document")
+    if got["actual_not_following"]:
+        raise Fail(f"{got['actual_not_following']} actual-next instances have a B that does not "
+                   "start with the sentence right after A in the same document")
+    share = got["random"] / got["n"]
+    if not 0.45 <= share <= 0.65:
+        raise Fail(f"{share:.2f} of the instances are random-next; expected about half (plus the "
+                   "chunks of a single sentence, which are always random)")
+
+
+@check("create_instances_from_document", points=2, judge=_pairs)
+def instance_pairs(mod):
+    """over 300 documents: lengths, segment ids, random B from another document (~50 %), actual B follows A"""
+    return pair_statistics(mod)
+
+
+class WhitespaceTokenizer:
+    """A stand-in tokenizer: lower-cased whitespace words; ids from a fixed word list."""
+
+    def __init__(self, words):
+        self.vocab_words = SPECIAL + list(words)
+        self.vocab = {w: i for i, w in enumerate(self.vocab_words)}
+
+    def tokenize_lines(self, lines):
+        return [line.lower().split() for line in lines]
+
+    def tokenize(self, text):
+        return text.lower().split()
+
+    def convert_tokens_to_ids(self, tokens):
+        return [self.vocab.get(t, 1) for t in tokens]
+
+
+TEXT = ("the cat sat on the mat .\nit was a sunny day .\nthen it rained .\n\n\n  \n"
+        "a second document begins here .\nhere it has two lines .\n\n"
+        "finally the third one is short .\n\n")
+WORDS = sorted(set(TEXT.lower().split()))
+
+
+def first_words(instances):
+    """The first word of each instance's A segment (which document and sentence it starts at)."""
+    return [unmasked(i)[1] for i in instances]
+
+
+@check("create_training_instances", points=1, subject="instances")
+def training_instances_with_seed(mod):
+    """instances of a 3-document text (extra blank lines), whitespace tokenizer, dupe_factor 2, random.Random(5)"""
+    return as_plain(mod.create_training_instances(TEXT, WhitespaceTokenizer(WORDS), 16, 2, 0.1, 0.15, 3,
+                                                  random.Random(5)))
+
+
+def _documents(got, expected):
+    if got["empty_instances"]:
+        raise Fail("an instance has an empty A or B segment: drop empty documents and skip lines "
+                   "without tokens")
+    if got["starts"] != ["a", "finally", "the"]:
+        raise Fail(f"instances should start at the first sentence of each of the 3 documents "
+                   f"('the', 'a', 'finally'); they start at {got['starts']}: a blank line starts a "
+                   "new document")
+    if got["single_sentence_document"] != [1, 2, 3]:
+        raise Fail(f"the one-sentence document gave {got['single_sentence_document']} instances with "
+                   "dupe_factor 1, 2, 3: each pass creates instances from every document once")
+
+
+@check("create_training_instances", points=1, judge=_documents)
+def training_instances_documents(mod):
+    """blank lines split documents, empty documents are dropped, dupe_factor passes over every document"""
+    tokenizer = WhitespaceTokenizer(WORDS)
+    runs = {dupe: mod.create_training_instances(TEXT, tokenizer, 64, dupe, 0.0, 0.15, 3, random.Random(6 + dupe))
+            for dupe in (1, 2, 3)}
+    starts = sorted(set(first_words(runs[1])) & {"the", "a", "finally"})
+    empty = sum(inst.tokens[1] == "[SEP]" or inst.tokens[-2:] == ["[SEP]", "[SEP]"]
+                for instances in runs.values() for inst in instances)
+    return {"starts": starts, "empty_instances": int(empty),
+            "single_sentence_document": [first_words(runs[d]).count("finally") for d in (1, 2, 3)]}
+
+
+CHINESE = "我爱北京。\n北京是中国的首都。\n\n今天天气很好。\n我们去公园。\n"
+
+
+def chinese_tokenizer():
+    """The course's real tokenizer with a small vocabulary of the text's characters."""
+    from course.wordpiece import SPECIAL_TOKENS, Tokenizer
+    chars = sorted({c for c in CHINESE if not c.isspace()})
+    path = tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8")
+    path.write("\n".join(SPECIAL_TOKENS + chars) + "\n")
+    path.close()
+    return Tokenizer(path.name), chars
+
+
+def _chinese(got, expected):
+    if got["non_characters"]:
+        raise Fail(f"tokens other than single Chinese characters or special tokens: {got['non_characters'][:5]}")
+    if got["n_instances"] < 2:
+        raise Fail(f"expected instances from both documents, got {got['n_instances']}")
+
+
+@check("create_training_instances", points=1, judge=_chinese, timeout=300)
+def chinese_documents(mod):
+    """a two-document Chinese text with the course tokenizer: every token is one character"""
+    tokenizer, chars = chinese_tokenizer()
+    instances = mod.create_training_instances(CHINESE, tokenizer, 32, 1, 0.0, 0.15, 5, random.Random(8))
+    tokens = {t for inst in instances for t in unmasked(inst)}
+    return {"non_characters": sorted(tokens - set(chars) - set(SPECIAL)), "n_instances": len(instances)}
+
+
+def small_instance(mod, is_random_next=True):
+    return mod.TrainingInstance(tokens=["[CLS]", "the", "[MASK]", "[SEP]", "sat", "[SEP]"],
+                                segment_ids=[0, 0, 0, 0, 1, 1], is_random_next=is_random_next,
+                                masked_lm_positions=[2, 4], masked_lm_labels=["cat", "sat"])
+
+
+FEATURE_TOKENIZER = WhitespaceTokenizer(["the", "cat", "sat"])  # ids: the 5, cat 6, sat 7
+
+
+def plain_features(features):
+    return {k: np.asarray(v).tolist() for k, v in features.items()}
+
+
+@check("instance_to_features", points=2, judge=equals({
+    "input_ids": [2, 5, 4, 3, 7, 3, 0, 0], "input_mask": [1, 1, 1, 1, 1, 1, 0, 0],
+    "segment_ids": [0, 0, 0, 0, 1, 1, 0, 0], "masked_lm_positions": [2, 4, 0],
+    "masked_lm_ids": [6, 7, 0], "masked_lm_weights": [1.0, 1.0, 0.0], "next_sentence_labels": 1},
+    "features"))
+def features_of_small_instance(mod):
+    """a random-next instance, max_seq_length 8, max_predictions 3: ids, mask, segments, zero padding, weights, label 1"""
+    return plain_features(mod.instance_to_features(small_instance(mod), FEATURE_TOKENIZER, 8, 3))
+
+
+def _dtypes(got, expected):
+    wanted = {"input_ids": "int32", "input_mask": "int32", "segment_ids": "int32",
+              "masked_lm_positions": "int32", "masked_lm_ids": "int32",
+              "masked_lm_weights": "float32", "next_sentence_labels": "int32"}
+    wrong = {k: v for k, v in got["dtypes"].items() if wanted.get(k) != v}
+    if wrong or set(got["dtypes"]) != set(wanted):
+        raise Fail(f"feature dtypes: expected {wanted}, got {got['dtypes']}")
+    if got["label"] != 0:
+        raise Fail(f"next_sentence_labels of an actual-next pair must be 0, got {got['label']}")
+
+
+@check("instance_to_features", points=1, judge=_dtypes)
+def features_dtypes_and_label(mod):
+    """int32 ids/masks/positions, float32 weights; an actual-next pair has label 0"""
+    f = mod.instance_to_features(small_instance(mod, is_random_next=False), FEATURE_TOKENIZER, 8, 3)
+    return {"dtypes": {k: str(np.asarray(v).dtype) for k, v in f.items()},
+            "label": int(np.asarray(f["next_sentence_labels"]))}
+
+
+def toy_features(n, seq=6, preds=2):
+    return [{"input_ids": np.full(seq, i, np.int32), "segment_ids": np.zeros(seq, np.int32),
+             "input_mask": np.ones(seq, np.int32), "masked_lm_positions": np.zeros(preds, np.int32),
+             "masked_lm_ids": np.full(preds, i, np.int32), "masked_lm_weights": np.ones(preds, np.float32),
+             "next_sentence_labels": np.int32(i % 2)} for i in range(n)]
+
+
+@check("feature_batches", points=1, judge=equals(
+    {"shapes": [[2, 6], [2, 6], [2, 6], [2, 2], [2, 2], [2, 2], [2]], "rows": [[0, 1], [2, 3], [0, 1]]},
+    "batches"))
+def batches_in_order(mod):
+    """without shuffling: tuples in FEATURES order, (batch, ...) shapes; 5 features in batches of 2 → [0,1], [2,3], then again [0,1]"""
+    gen = mod.feature_batches(toy_features(5), 2, shuffle=False)
+    batches = [next(gen) for _ in range(3)]
+    return {"shapes": [list(np.shape(a)) for a in batches[0]],
+            "rows": [np.asarray(b[0])[:, 0].tolist() for b in batches]}
+
+
+# --- Part B: the model ----------------------------------------------------------------------
+
+V, D, L = 23, 8, 7
+IDS = np.array([[2, 5, 6, 4, 9, 3, 0], [2, 7, 3, 11, 12, 3, 0]], np.int32)
+SEG = np.array([[0, 0, 0, 0, 1, 1, 0], [0, 0, 0, 1, 1, 1, 0]], np.int32)
+MASK = (IDS > 0).astype(np.int32)
+POS = np.array([[2, 4], [1, 0]], np.int32)
+
+
+def initialised(layer, inputs, seed=0):
+    from course.trax_compat import jax, trax
+    layer.init(tuple(trax.shapes.signature(x) for x in inputs) if isinstance(inputs, tuple)
+               else trax.shapes.signature(inputs), rng=jax.random.PRNGKey(seed))
+    return layer
+
+
+def run(layer, inputs, seed=0):
+    from course.trax_utils import jit_forward
+    out = jit_forward(initialised(layer, inputs, seed))(inputs)
+    return [np.asarray(o) for o in out] if isinstance(out, tuple) else np.asarray(out)
+
+
+def embeddings(mod, mode="eval", dropout=0.1):
+    return mod.BertEmbeddings(V, D, 16, dropout=dropout, mode=mode)
+
+
+def _table_passed_on(got, expected):
+    if got["shapes"] != [[2, L, D], [V, D]]:
+        raise Fail(f"outputs: expected (embeddings (2, {L}, {D}), token table ({V}, {D})), got shapes {got['shapes']}")
+    return compare(got["table"], got["weights0"], name="second output vs the token table weights")
+
+
+@check("BertEmbeddings", points=1, judge=_table_passed_on)
+def embeddings_outputs(mod):
+    """outputs (embeddings (batch, L, d_model), token table) — the table is passed on for the tied MLM output"""
+    layer = initialised(embeddings(mod), (IDS, SEG))
+    from course.trax_utils import jit_forward
+    x, table = jit_forward(layer)((IDS, SEG))
+    return {"shapes": [list(np.shape(x)), list(np.shape(table))], "table": np.asarray(table),
+            "weights0": np.asarray(layer.weights[0])}
+
+
+@check("BertEmbeddings", points=1, subject="embeddings", **MODEL_TOL)
+def embeddings_eval_values(mod):
+    """eval-mode embeddings for a fixed batch and fixed weights (token + segment + position, LayerNorm)"""
+    layer = initialised(embeddings(mod), (IDS, SEG))
+    from course.trax_compat import jax
+    rng = np.random.default_rng(0)
+    layer.weights = jax.tree.map(lambda w: rng.standard_normal(np.shape(w)).astype(np.float32), layer.weights)
+    from course.trax_utils import jit_forward
+    return np.asarray(jit_forward(layer)((IDS, SEG))[0])
+
+
+def _dropout(got, expected):
+    if got["eval_zeros"] > 0:
+        raise Fail("in mode='eval' some embeddings are exactly 0: dropout must be off outside training")
+    if not 0.3 <= got["train_zero_share"] <= 0.7:
+        raise Fail(f"in mode='train' with dropout 0.5, {got['train_zero_share']:.2f} of the values are 0 "
+                   "(expected about half)")
+
+
+@check("BertEmbeddings", points=1, judge=_dropout)
+def embeddings_dropout(mod):
+    """dropout (rate 0.5 here) zeroes about half of the values in mode='train' and none in mode='eval'"""
+    train = run(embeddings(mod, "train", 0.5), (IDS, SEG))[0]
+    evaluated = run(embeddings(mod, "eval", 0.5), (IDS, SEG))[0]
+    return {"train_zero_share": float(np.mean(train == 0)), "eval_zeros": int(np.sum(evaluated == 0))}
+
+
+def block(mod, mode="eval"):
+    return mod.EncoderBlock(D, 16, 2, dropout=0.1, mode=mode)
+
+
+def attention_mask(mask=MASK):
+    return (mask > 0)[:, None, None, :]
+
+
+X = np.random.default_rng(1).standard_normal((2, L, D)).astype(np.float32)
+
+
+@check("EncoderBlock", points=1, subject="layers")
+def encoder_layers(mod):
+    """EncoderBlock layers: Residual(attention), LayerNorm, Residual(feed-forward), LayerNorm (post-LayerNorm)"""
+    return layer_names(block(mod))
+
+
+@check("EncoderBlock", points=1, subject="(x, mask)", **MODEL_TOL)
+def encoder_values(mod):
+    """eval-mode output for fixed vectors, mask and weights; the mask is passed on"""
+    out = run(block(mod), (X, attention_mask()), seed=2)
+    return [out[0], out[1].astype(np.int32)]
+
+
+def _padding_ignored(got, expected):
+    if got["max_change_at_real"] > 1e-5:
+        raise Fail(f"changing the vectors at padded positions changed the outputs at real positions by "
+                   f"up to {got['max_change_at_real']:.3g}: pass the mask to the attention")
+
+
+@check("EncoderBlock", points=1, judge=_padding_ignored)
+def encoder_ignores_padded_keys(mod):
+    """attention ignores padded keys: changing padded positions leaves real positions' outputs unchanged"""
+    layer = initialised(block(mod), (X, attention_mask()), seed=3)
+    from course.trax_utils import jit_forward
+    changed = X.copy()
+    changed[MASK == 0] = 5.0
+    forward = jit_forward(layer)
+    a, b = np.asarray(forward((X, attention_mask()))[0]), np.asarray(forward((changed, attention_mask()))[0])
+    return {"max_change_at_real": float(np.abs(a - b)[MASK > 0].max())}
+
+
+@check("Pooler", points=1, subject="pooled", **MODEL_TOL)
+def pooler_values(mod):
+    """pooled (batch, d_model) vector for fixed inputs and weights"""
+    return run(mod.Pooler(D), X, seed=4)
+
+
+def _first_token_tanh(got, expected):
+    if got["changed_by_other_positions"] > 0:
+        raise Fail("the pooled vector changed when positions other than [CLS] changed: pool the first vector only")
+    if got["max_abs"] >= 1.0 or got["min"] >= 0:
+        raise Fail(f"pooled values range {got['min']:.2f} … {got['max_abs']:.2f} in absolute value: "
+                   "apply tanh after the Dense layer")
+
+
+@check("Pooler", points=1, judge=_first_token_tanh)
+def pooler_uses_cls_and_tanh(mod):
+    """uses the [CLS] (first) vector only, through Dense and tanh (values in (-1, 1))"""
+    layer = initialised(mod.Pooler(D), X, seed=5)
+    from course.trax_compat import jax
+    layer.weights = jax.tree.map(lambda w: np.asarray(w) * 3, layer.weights)
+    from course.trax_utils import jit_forward
+    forward = jit_forward(layer)
+    changed = X.copy()
+    changed[:, 1:] += 3.0
+    a, b = np.asarray(forward(X)), np.asarray(forward(changed))
+    return {"changed_by_other_positions": float(np.abs(a - b).max()), "max_abs": float(np.abs(a).max()),
+            "min": float(a.min())}
+
+
+def log_probs_judge(shape, what):
+    def judge(got, expected):
+        if got["shape"] != list(shape):
+            raise Fail(f"{what} output shape: expected {tuple(shape)}, got {tuple(got['shape'])}")
+        return compare(got["total"], np.ones(shape[:-1]), rtol=1e-4, name=f"sum of exp({what} output)")
+    return judge
+
+
+def shape_and_total(out):
+    return {"shape": list(np.shape(out)), "total": np.exp(out).sum(-1)}
+
+
+@check("NSPHead", points=1, judge=log_probs_judge((2, 2), "NSPHead"))
+def nsp_head_log_probs(mod):
+    """(batch, d_model) → (batch, 2) log-probabilities"""
+    return shape_and_total(run(mod.NSPHead(), X[:, 0], seed=6))
+
+
+def _tied(got, expected):
+    if got["weight_shapes"] != [[V]]:
+        raise Fail(f"TiedOutput's weights: expected only a bias of shape ({V},), got shapes {got['weight_shapes']}")
+    return compare(got["logits"], got["answer"], rtol=1e-5, atol=1e-5, name="logits = h · tableᵀ + bias")
+
+
+@check("MLMHead", points=1, judge=_tied)
+def tied_output(mod):
+    """TiedOutput: logits = h · token_tableᵀ + bias, its only weight the bias (vocab,)"""
+    rng = np.random.default_rng(7)
+    h, table = rng.standard_normal((2, 3, D)).astype(np.float32), rng.standard_normal((V, D)).astype(np.float32)
+    layer = initialised(mod.TiedOutput(V), (h, table))
+    bias = rng.standard_normal(V).astype(np.float32)
+    layer.weights = bias
+    from course.trax_utils import jit_forward
+    return {"weight_shapes": [list(np.shape(w)) for w in jax_leaves(layer.weights)],
+            "logits": np.asarray(jit_forward(layer)((h, table))), "answer": h @ table.T + bias}
+
+
+def jax_leaves(tree):
+    from course.trax_compat import jax
+    return jax.tree.leaves(tree)
+
+
+def mlm_inputs():
+    table = np.random.default_rng(8).standard_normal((V, D)).astype(np.float32)
+    return (X, table, POS)
+
+
+@check("MLMHead", points=1, judge=log_probs_judge((2, 2, V), "MLMHead"))
+def mlm_head_log_probs(mod):
+    """(x, table, positions (batch, P)) → (batch, P, vocab) log-probabilities"""
+    return shape_and_total(run(mod.MLMHead(V, D), mlm_inputs(), seed=9))
+
+
+@check("MLMHead", points=1, subject="MLM log-probabilities", **MODEL_TOL)
+def mlm_head_values(mod):
+    """values for fixed vectors, table, positions and weights (gather, Dense, Gelu, LayerNorm, tied output)"""
+    return run(mod.MLMHead(V, D), mlm_inputs(), seed=10)
+
+
+def _gathers(got, expected):
+    if got["changed_by_unused"] > 1e-6:
+        raise Fail("the output changed when vectors at positions that are not predicted changed: "
+                   "gather the masked positions first")
+    if got["changed_by_used"] < 1e-6:
+        raise Fail("the output did not change when the vector at a predicted position changed")
+
+
+@check("MLMHead", points=1, judge=_gathers)
+def mlm_head_gathers(mod):
+    """only the vectors at masked_lm_positions matter"""
+    layer = initialised(mod.MLMHead(V, D), mlm_inputs(), seed=11)
+    from course.trax_utils import jit_forward
+    forward = jit_forward(layer)
+    x, table, pos = mlm_inputs()
+    base = np.asarray(forward((x, table, pos)))
+    unused, used = x.copy(), x.copy()
+    unused[0, 6] += 3.0  # position 6 is not predicted in row 0
+    used[0, 2] += 3.0
+    return {"changed_by_unused": float(np.abs(np.asarray(forward((unused, table, pos))) - base).max()),
+            "changed_by_used": float(np.abs(np.asarray(forward((used, table, pos))) - base).max())}
+
+
+def pretrainer(mod, mode="eval", dropout=0.1):
+    return mod.BERTPretrainer(V, d_model=D, n_layers=2, n_heads=2, d_ff=16, max_len=16,
+                              dropout=dropout, mode=mode)
+
+
+BATCH = (IDS, SEG, MASK, POS)
+
+
+def _outputs(got, expected):
+    if got["shapes"] != [[2, 2, V], [2, 2]]:
+        raise Fail(f"outputs: expected (mlm (2, 2, {V}), nsp (2, 2)), got shapes {got['shapes']}")
+    return compare(got["totals"], [np.ones((2, 2)), np.ones(2)], rtol=1e-4,
+                   name="sums of exp(outputs) (log-probabilities)")
+
+
+@check("BERTPretrainer", points=1, judge=_outputs)
+def pretrainer_outputs(mod):
+    """(ids, segments, mask, positions) → (mlm (batch, P, vocab), nsp (batch, 2)) log-probabilities"""
+    mlm, nsp = run(pretrainer(mod), BATCH)
+    return {"shapes": [list(mlm.shape), list(nsp.shape)],
+            "totals": [np.exp(mlm).sum(-1), np.exp(nsp).sum(-1)]}
+
+
+def _one_table(got, expected):
+    if got["tables"] != 1:
+        raise Fail(f"the model has {got['tables']} weight arrays of shape (vocab, d_model) = ({V}, {D}); "
+                   "the MLM output must reuse the token embedding table (tied), not hold its own")
+
+
+@check("BERTPretrainer", points=1, judge=_one_table)
+def pretrainer_tied(mod):
+    """one (vocab, d_model) table serves the input embedding and the MLM output (tied weights)"""
+    model = initialised(pretrainer(mod), BATCH)
+    shapes = [np.shape(w) for w in jax_leaves(model.weights)]
+    return {"tables": sum(s in [(V, D), (D, V)] for s in shapes)}
+
+
+def _pads(got, expected):
+    if got["change"] > 1e-5:
+        raise Fail(f"changing the token ids at padded positions (input_mask 0) changed the outputs by "
+                   f"{got['change']:.3g}: the attention must ignore padded keys")
+
+
+@check("BERTPretrainer", points=1, judge=_pads)
+def pretrainer_ignores_pads(mod):
+    """changing the tokens at padded positions (input_mask 0) does not change the outputs"""
+    model = initialised(pretrainer(mod), BATCH, seed=12)
+    from course.trax_utils import jit_forward
+    forward = jit_forward(model)
+    changed = IDS.copy()
+    changed[MASK == 0] = 17
+    a, b = forward(BATCH), forward((changed, SEG, MASK, POS))
+    return {"change": max(float(np.abs(np.asarray(x) - np.asarray(y)).max()) for x, y in zip(a, b))}
+
+
+@check("BERTPretrainer", points=1, subject="(mlm, nsp)", **MODEL_TOL)
+def pretrainer_values(mod):
+    """eval-mode outputs for a fixed batch and fixed initial weights"""
+    return run(pretrainer(mod), BATCH, seed=13)
+
+
+# --- Part C: loss, metrics, training --------------------------------------------------------
+
+def loss_inputs(seed=14):
+    rng = np.random.default_rng(seed)
+    logits = rng.standard_normal((2, 3, 5))
+    mlm = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    nsp_logits = rng.standard_normal((2, 2))
+    nsp = nsp_logits - np.log(np.exp(nsp_logits).sum(-1, keepdims=True))
+    ids = np.array([[1, 4, 0], [2, 0, 0]])
+    weights = np.array([[1.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    labels = np.array([1, 0])
+    return mlm, nsp, ids, weights, labels
+
+
+def loss_answer(mlm, nsp, ids, weights, labels):
+    """The loss written out (independently of the solution)."""
+    nll = -np.take_along_axis(mlm, ids[..., None], -1)[..., 0]
+    mlm_part = (nll * weights).sum() / (weights.sum() + 1e-5)
+    nsp_part = -np.mean(nsp[np.arange(len(labels)), labels])
+    return [mlm_part, nsp_part, mlm_part + nsp_part]
+
+
+def _loss(got, expected):
+    return compare(got["result"], loss_answer(*got["inputs"]), rtol=1e-5, atol=1e-6,
+                   name="(mlm_loss, nsp_loss, pretraining_loss)")
+
+
+@check("pretraining_loss", points=2, judge=_loss)
+def loss_values(mod):
+    """MLM = Σ w·nll / (Σ w + 1e-5), NSP = mean cross-entropy (label 1 = random), total = their sum"""
+    mlm, nsp, ids, weights, labels = loss_inputs()
+    result = [float(mod.mlm_loss(mlm, ids, weights)), float(mod.nsp_loss(nsp, labels)),
+              float(mod.pretraining_loss(mlm, nsp, ids, weights, labels))]
+    return {"result": result, "inputs": [mlm, nsp, ids, weights, labels]}
+
+
+def _padding_free(got, expected):
+    return compare(got["changed"], got["original"], rtol=1e-6,
+                   name="MLM loss after changing predictions at padded (weight 0) positions")
+
+
+@check("pretraining_loss", points=1, judge=_padding_free)
+def loss_ignores_padded_predictions(mod):
+    """predictions at padded positions (weight 0) do not change the MLM loss"""
+    mlm, nsp, ids, weights, labels = loss_inputs(15)
+    changed = mlm.copy()
+    changed[weights == 0] = np.log(1 / 5)
+    return {"original": float(mod.mlm_loss(mlm, ids, weights)), "changed": float(mod.mlm_loss(changed, ids, weights))}
+
+
+def _accuracies(got, expected):
+    return compare(got, [2 / 3, 0.5], rtol=1e-4, name="(mlm_accuracy, nsp_accuracy)")
+
+
+@check("accuracy_metrics", points=2, judge=_accuracies)
+def accuracies(mod):
+    """weighted MLM accuracy (2 of 3 real predictions right; pads ignored) and NSP accuracy (1 of 2)"""
+    mlm = np.log(np.full((2, 3, 5), 0.1))
+    for (b, p), k in {(0, 0): 1, (0, 1): 3, (0, 2): 0, (1, 0): 2, (1, 1): 4, (1, 2): 4}.items():
+        mlm[b, p, k] = np.log(0.6)
+    nsp = np.log(np.array([[0.3, 0.7], [0.2, 0.8]]))
+    ids = np.array([[1, 4, 0], [2, 0, 0]])
+    weights = np.array([[1.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    return [float(mod.mlm_accuracy(mlm, ids, weights)), float(mod.nsp_accuracy(nsp, np.array([1, 0])))]
+
+
+def run_small_training(mod, config):
+    features = toy_features(6, seq=7, preds=2)
+    for f in features:
+        f["input_ids"] = np.array([2, 5, 6, 3, 7, 3, 0], np.int32) + 0
+        f["input_mask"] = (f["input_ids"] > 0).astype(np.int32)
+        f["masked_lm_ids"] = np.array([5, 6], np.int32)
+        f["masked_lm_positions"] = np.array([1, 2], np.int32)
+    model = pretrainer(mod, mode="train")
+    with tempfile.TemporaryDirectory() as out:
+        loop = mod.train_model(model, mod.feature_batches(features, 2), mod.feature_batches(features, 2),
+                               train_steps=2, output_dir=out, config=config)
+    summary = loop_summary(loop)
+    summary["lr_at_step_1"] = float(loop._tasks[0].learning_rate(1))
+    return summary
+
+
+@check("train_model", points=1, subject="training setup", timeout=300)
+def train_setup(mod):
+    """2 steps on a tiny model: returns the Loop; PretrainingLoss, Adam, eval MLMLoss, NSPLoss, MLMAccuracy, NSPAccuracy"""
+    info = run_small_training(mod, mod.BertConfig(n_eval_batches=1, steps_per_checkpoint=2))
+    return {k: info[k] for k in ("step", "loss", "optimizer", "metrics")}
+
+
+def _warmup(got, expected):
+    if not got["lr_at_step_1"] < got["learning_rate"] * 0.1:
+        raise Fail(f"learning rate at step 1 is {got['lr_at_step_1']:.2e}, expected a linear warm-up "
+                   f"from 0 to config.learning_rate over config.warmup_steps (trax.lr.warmup)")
+    return compare(got["n_eval_batches"], 2, name="n_eval_batches from the config")
+
+
+@check("train_model", points=1, judge=_warmup, timeout=300)
+def train_uses_config(mod):
+    """warm-up schedule and eval batches come from the config argument"""
+    info = run_small_training(mod, mod.BertConfig(learning_rate=0.003, warmup_steps=100, n_eval_batches=2,
+                                                  steps_per_checkpoint=2))
+    return {"lr_at_step_1": info["lr_at_step_1"], "learning_rate": 0.003,
+            "n_eval_batches": info["n_eval_batches"]}
