@@ -12,6 +12,7 @@ format (sentence per line, blank line between articles).
    MLM accuracy / loss and NSP accuracy / loss (targets: MLM accuracy >= 0.25, NSP >= 0.75).
 """
 import argparse
+import dataclasses
 import os
 import random
 import sys
@@ -58,14 +59,27 @@ def evaluate(model, features, config, vocab_size):
     return dict(zip(["mlm_loss", "mlm_accuracy", "nsp_loss", "nsp_accuracy"], sums / n_batches))
 
 
+def with_overrides(config, assignments):
+    """``config`` with ``NAME=VALUE`` overrides (values converted to the field's type)."""
+    changes = {}
+    for item in assignments:
+        name, _, value = item.partition("=")
+        if not hasattr(config, name):
+            raise SystemExit(f"--set {item}: BertConfig has no field {name!r}")
+        changes[name] = type(getattr(config, name))(value)
+    return dataclasses.replace(config, **changes)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cpu-minutes", type=float, default=15.0, help="pretraining budget")
     parser.add_argument("--data-dir", help="directory with wikitext-2/valid.txt and test.txt")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a BertConfig field, e.g. --set max_seq_length=64")
     args = parser.parse_args(argv)
     if args.data_dir:
         os.environ["COURSE_DATA_DIR"] = str(Path(args.data_dir).resolve())
-    config = bert.CONFIG
+    config = with_overrides(bert.CONFIG, args.set)
     print(f"config: {config}")
 
     train_docs = bert.wikitext_documents(fetch("wikitext-2-valid").read_text(encoding="utf-8"))

@@ -132,6 +132,12 @@ def masking_layout(mod):
     return masking_statistics(mod, TOKENS, 0.15, 20)
 
 
+@check("create_masked_lm_predictions", points=1, judge=_masking_layout(4))
+def masking_cap(mod):
+    """max_predictions_per_seq = 4 caps the number of predictions (round(41 * 0.15) = 6 would be more)"""
+    return masking_statistics(mod, TOKENS, 0.15, 4, draws=500)
+
+
 def _shares(got, expected):
     wanted = {"mask": 0.8, "kept": 0.1, "random": 0.1}
     for kind, share in got["shares"].items():
