@@ -74,6 +74,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cpu-minutes", type=float, default=15.0, help="pretraining budget")
     parser.add_argument("--data-dir", help="directory with wikitext-2/valid.txt and test.txt")
+    parser.add_argument("--held-out-articles", type=int, metavar="K",
+                        help="pretrain on the validation split and all but the last K articles of "
+                             "the test split, hold out those K (default: hold out the whole test split)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a BertConfig field, e.g. --set max_seq_length=64")
     args = parser.parse_args(argv)
@@ -84,6 +87,9 @@ def main(argv=None):
 
     train_docs = bert.wikitext_documents(fetch("wikitext-2-valid").read_text(encoding="utf-8"))
     held_docs = bert.wikitext_documents(fetch("wikitext-2-test").read_text(encoding="utf-8"))
+    if args.held_out_articles:
+        train_docs, held_docs = (train_docs + held_docs[:-args.held_out_articles],
+                                 held_docs[-args.held_out_articles:])
     train_text, held_text = bert.pretraining_text(train_docs), bert.pretraining_text(held_docs)
     start = time.perf_counter()
     tokenizer = Tokenizer(cached_vocab(train_text.splitlines(), config.vocab_size))

@@ -44,3 +44,12 @@ def reset_state(model, input_signature):
 def int_signature(shape):
     """ShapeDtype of an int32 token batch of ``shape``."""
     return trax.shapes.ShapeDtype(tuple(shape), np.int32)
+
+
+def find_layers(model, match):
+    """Every layer inside ``model`` (depth first, in order) for which ``match(layer)`` is true,
+    e.g. to look at the weights of a Transformer's attention layers."""
+    found = [model] if match(model) else []
+    for sub in model.sublayers:
+        found.extend(find_layers(sub, match))
+    return found
