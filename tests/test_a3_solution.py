@@ -74,7 +74,10 @@ def test_sample_text_instances_follow_the_recipe(sample_tokenizer):
     assert instances
     for inst in instances:
         assert len(inst.tokens) <= 64 and inst.tokens[0] == "[CLS]" and inst.tokens[-1] == "[SEP]"
-        sep = inst.tokens.index("[SEP]")
+        original = list(inst.tokens)  # a random replacement may itself be "[SEP]"
+        for p, label in zip(inst.masked_lm_positions, inst.masked_lm_labels):
+            original[p] = label
+        sep = original.index("[SEP]")
         assert inst.segment_ids == [0] * (sep + 1) + [1] * (len(inst.tokens) - sep - 1)
         assert inst.masked_lm_positions == sorted(inst.masked_lm_positions)
         assert len(inst.masked_lm_positions) == min(10, max(1, round(len(inst.tokens) * 0.15)))

@@ -288,7 +288,7 @@ def training_instances_documents(mod):
     runs = {dupe: mod.create_training_instances(TEXT, tokenizer, 64, dupe, 0.0, 0.15, 3, random.Random(6 + dupe))
             for dupe in (1, 2, 3)}
     starts = sorted(set(first_words(runs[1])) & {"the", "a", "finally"})
-    empty = sum(inst.tokens[1] == "[SEP]" or inst.tokens[-2:] == ["[SEP]", "[SEP]"]
+    empty = sum(unmasked(inst)[1] == "[SEP]" or unmasked(inst)[-2:] == ["[SEP]", "[SEP]"]
                 for instances in runs.values() for inst in instances)
     return {"starts": starts, "empty_instances": int(empty),
             "single_sentence_document": [first_words(runs[d]).count("finally") for d in (1, 2, 3)]}
