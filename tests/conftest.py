@@ -53,11 +53,26 @@ def by_exercise(graded, assignment):
     return table
 
 
-def assert_mutant_caught(graded, assignment, exercise, name):
-    """A mutant (a plausible wrong implementation of ``exercise``) must lose points there,
-    with one-line messages and at least one from a public check (something to act on)."""
-    points, max_points, messages = by_exercise(graded, assignment)[exercise]
-    assert points < max_points, f"{name}: not caught"
-    assert messages and all(m and "Traceback" not in m for m in messages)
-    public = [m for m in messages if not m.startswith("hidden check failed")]
-    assert public, f"{name}: only hidden checks caught it, the student gets no actionable hint"
+def mutation_tests(assignment, filename, mutants):
+    """The two tests of a mutation suite: each mutant (a plausible wrong implementation of an
+    exercise, given as text edits of the solution) loses points there with one-line messages,
+    at least one from a public check; and the suite has 15+ mutants covering every exercise.
+    Use: ``test_mutant, test_suite_covers_every_exercise = mutation_tests(...)``."""
+    from grader.session import grade, load_spec
+
+    @pytest.mark.parametrize("name", sorted(mutants))
+    def test_mutant(name, make_submission):
+        exercise, edits = mutants[name]
+        sub = make_submission(assignment, {filename: edits})
+        points, max_points, messages = by_exercise(
+            grade(sub, [assignment], exercises=[exercise]), assignment)[exercise]
+        assert points < max_points, f"{name}: not caught"
+        assert messages and all(m and "Traceback" not in m for m in messages)
+        public = [m for m in messages if not m.startswith("hidden check failed")]
+        assert public, f"{name}: only hidden checks caught it, the student gets no actionable hint"
+
+    def test_suite_covers_every_exercise():
+        assert len(mutants) >= 15
+        assert {ex for ex, _ in mutants.values()} == set(load_spec(assignment)[0].exercises)
+
+    return test_mutant, test_suite_covers_every_exercise

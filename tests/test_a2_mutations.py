@@ -1,9 +1,6 @@
 """Plausible wrong implementations of assignment 2: each must lose points on its exercise
 with a message the student can act on."""
-import pytest
-
-from conftest import assert_mutant_caught
-from grader.session import grade
+from conftest import mutation_tests
 
 MUTANTS = {
     "group_sentences: id not carried forward": ("group_sentences", [
@@ -116,14 +113,4 @@ MUTANTS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(MUTANTS))
-def test_mutant_loses_points_with_an_actionable_message(name, make_submission):
-    exercise, edits = MUTANTS[name]
-    sub = make_submission("a2_ner", {"ner.py": edits})
-    assert_mutant_caught(grade(sub, ["a2_ner"], exercises=[exercise]), "a2_ner", exercise, name)
-
-
-def test_there_are_at_least_15_mutants_covering_every_exercise():
-    from grader.checks.a2_ner import ASSIGNMENT
-    assert len(MUTANTS) >= 15
-    assert {ex for ex, _ in MUTANTS.values()} == set(ASSIGNMENT.exercises)
+test_mutant, test_suite_covers_every_exercise = mutation_tests("a2_ner", "ner.py", MUTANTS)

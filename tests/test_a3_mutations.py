@@ -1,9 +1,6 @@
 """Plausible wrong implementations of assignment 3: each must lose points on its exercise
 with a message the student can act on."""
-import pytest
-
-from conftest import assert_mutant_caught
-from grader.session import grade
+from conftest import mutation_tests
 
 MUTANTS = {
     "segments: B's [SEP] in segment 0": ("get_tokens_and_segments", [
@@ -97,14 +94,4 @@ MUTANTS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(MUTANTS))
-def test_mutant_loses_points_with_an_actionable_message(name, make_submission):
-    exercise, edits = MUTANTS[name]
-    sub = make_submission("a3_bert", {"bert.py": edits})
-    assert_mutant_caught(grade(sub, ["a3_bert"], exercises=[exercise]), "a3_bert", exercise, name)
-
-
-def test_there_are_at_least_15_mutants_covering_every_exercise():
-    from grader.checks.a3_bert import ASSIGNMENT
-    assert len(MUTANTS) >= 15
-    assert {ex for ex, _ in MUTANTS.values()} == set(ASSIGNMENT.exercises)
+test_mutant, test_suite_covers_every_exercise = mutation_tests("a3_bert", "bert.py", MUTANTS)
