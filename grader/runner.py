@@ -84,8 +84,19 @@ def where_in_submission(exc, roots):
     return place
 
 
+def root_cause(exc):
+    """The exception the student's code raised. Trax re-raises an error inside a layer as a
+    ``LayerError`` (one per enclosing layer, each handling the one below); unwrap those."""
+    seen = set()
+    while type(exc).__name__ == "LayerError" and exc.__context__ is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        exc = exc.__context__
+    return exc
+
+
 def describe_exception(exc, roots):
     """One line for an exception raised by student code."""
+    exc = root_cause(exc)
     if isinstance(exc, NotImplementedError):
         return NOT_IMPLEMENTED
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
@@ -165,6 +176,8 @@ def run_student_side(check, modules_or_failure, roots, max_timeout=None):
     except MemoryError:
         return outcome("out of memory", message=f"{check.description}: ran out of memory")
     except (Exception, SystemExit) as exc:
+        if isinstance(root_cause(exc), NotImplementedError):  # raised inside a Trax layer
+            return outcome("not implemented", message=NOT_IMPLEMENTED)
         return outcome("error", message=f"{check.description}: {describe_exception(exc, roots)}")
 
 

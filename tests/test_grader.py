@@ -83,6 +83,19 @@ def test_nan_is_reported(make_submission):
     assert any("contains NaN at [" in m for m in messages), messages
 
 
+def test_error_inside_a_trax_layer_names_the_students_error_not_trax_s_wrapper(make_submission):
+    """Trax wraps an exception raised in a layer's forward in LayerError, once per enclosing
+    layer; the student reads the original error and its line in their file."""
+    sub = make_submission("a3_bert", {"bert.py": [
+        ("        x = layer_norm(x, scale, bias)\n", "        x = layer_norm(x, scale)\n")]})
+    graded = grade(sub, ["a3_bert"], exercises=["BertEmbeddings"])
+    _, _, messages = by_exercise(graded, "a3_bert")["BertEmbeddings"]
+    line = next(i for i, t in enumerate((sub / "a3_bert/bert.py").read_text().splitlines(), 1)
+                if "layer_norm(x, scale)" in t)
+    assert messages and all("LayerError" not in m for m in messages), messages
+    assert any("raised TypeError" in m and f"(bert.py, line {line})" in m for m in messages), messages
+
+
 def test_exception_names_file_and_line_without_traceback(make_submission):
     sub = make_submission("a0_warmup", {"montecarlo.py": [
         ("return float(np.mean(h(samples) / p(samples)))",

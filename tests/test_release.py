@@ -42,8 +42,9 @@ def test_no_solution_code_is_in_the_bundle(bundle):
         shared = {ln.strip() for i, ln in enumerate(lines) if i not in inside}
         for i in sorted(inside):
             code = lines[i].strip()
-            if len(code) < 12 or code.startswith("#") or code in shared:
-                continue  # too short to mean anything ("return y", ")"), or shared code
+            if len(code) < 12 or code.startswith("#") or any(code in ln for ln in shared):
+                continue  # too short to mean anything ("return y", ")"), or shared code (a call
+                # such as "f(a, b)" also stands in the stub's "def f(a, b):")
             hits = [p for p, text in texts.items() if code in text]
             assert not hits, f"{solution.name}:{i + 1} {code!r} found in {hits}"
 
@@ -67,9 +68,13 @@ def test_no_hidden_expected_value_is_in_the_bundle(bundle):
     corpus = "\n".join(bundle_texts(directory).values())
     hidden_files = sorted(EXPECTED_DIR.glob("*_hidden.json"))
     assert hidden_files
+    public = {repr(v) if isinstance(v, float) else v for path in EXPECTED_DIR.glob("*.json")
+              if not path.stem.endswith("_hidden") for v in _scalars(plain.loads(path.read_text()))}
     checked = 0
     for path in hidden_files:
         for value in _scalars(plain.loads(path.read_text())):
+            if (repr(value) if isinstance(value, float) else value) in public:
+                continue  # also a public expectation (e.g. a probability sum of 1.0000001)
             needle = repr(value) if isinstance(value, float) else value
             if isinstance(value, float) and (value.is_integer() or len(needle) < 8):
                 continue  # round numbers occur everywhere

@@ -138,9 +138,11 @@ def create_instances_from_document(all_documents, document_index, max_seq_length
 
 
 def read_text(text_or_files):
-    """The text of a str, or of a list of files (UTF-8) joined with a blank line between files."""
+    """The text of a str, or of a file path or a list of them (UTF-8; a blank line between files)."""
     if isinstance(text_or_files, str):
         return text_or_files
+    if isinstance(text_or_files, Path):
+        text_or_files = [text_or_files]
     return "\n\n".join(Path(f).read_text(encoding="utf-8") for f in text_or_files)
 
 
