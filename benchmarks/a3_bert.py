@@ -13,6 +13,7 @@ format (sentence per line, blank line between articles).
 """
 import argparse
 import dataclasses
+import itertools
 import os
 import random
 import sys
@@ -26,6 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "solutions" / "a3_bert"))
 
 import bert  # noqa: E402  (the reference solution)
+from course.trax_compat import trax  # noqa: E402
 from course.trax_utils import copy_weights, jit_forward  # noqa: E402
 from course.wordpiece import Tokenizer, cached_vocab  # noqa: E402
 from data import fetch  # noqa: E402
@@ -46,13 +48,11 @@ def evaluate(model, features, config, vocab_size):
                                      config.d_ff, config.max_seq_length, config.dropout, mode="eval")
     batches = bert.feature_batches(features, config.batch_size, shuffle=False)
     first = next(batches)
-    from course.trax_compat import trax
     copy_weights(model, eval_model, tuple(trax.shapes.signature(a) for a in first[:4]))
     forward = jit_forward(eval_model)
     sums, n_batches = np.zeros(4), len(features) // config.batch_size
-    batches = bert.feature_batches(features, config.batch_size, shuffle=False)
-    for _ in range(n_batches):
-        ids, seg, mask, pos, lm_ids, lm_w, nsp_labels = next(batches)
+    for ids, seg, mask, pos, lm_ids, lm_w, nsp_labels in itertools.chain(
+            [first], itertools.islice(batches, n_batches - 1)):
         mlm, nsp = forward((ids, seg, mask, pos))
         sums += [float(bert.mlm_loss(mlm, lm_ids, lm_w)), float(bert.mlm_accuracy(mlm, lm_ids, lm_w)),
                  float(bert.nsp_loss(nsp, nsp_labels)), float(bert.nsp_accuracy(nsp, nsp_labels))]

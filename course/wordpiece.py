@@ -4,7 +4,7 @@ Basic tokenisation as in the original BERT: lower-casing, accent stripping, spli
 whitespace and punctuation, and every CJK character its own token; then WordPiece: each
 word split greedily into the longest vocabulary pieces, continuations marked ``##``, and
 ``[UNK]`` for a word that cannot be split. The vocabulary is learnt from text with
-``tensorflow_text``'s BERT vocabulary tool and saved as a vocab file (one token per line).
+``tensorflow_text``'s WordPiece learner and saved as a vocab file (one token per line).
 """
 import collections
 import hashlib
@@ -15,6 +15,7 @@ SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]  # [PAD] = 0
 
 
 def _tf():
+    """TensorFlow and TensorFlow Text, imported without their start-up noise."""
     from course.quiet import filtered_stderr
     with filtered_stderr():
         import tensorflow as tf
@@ -25,7 +26,7 @@ def _tf():
 def count_words(lines):
     """Counter of the basic tokeniser's words (lower-cased, accents stripped, punctuation and
     CJK characters split) over ``lines``, counted in batches of 1,000 lines."""
-    _, tf_text = _tf()
+    _tf()
     from tensorflow_text.python.ops.bert_tokenizer import BasicTokenizer
     basic = BasicTokenizer(lower_case=True)
     counts = collections.Counter()
@@ -70,7 +71,6 @@ class Tokenizer:
         if missing:
             raise ValueError(f"{vocab_file}: the vocabulary lacks the special tokens {missing}")
         self.vocab = {token: i for i, token in enumerate(self.vocab_words)}
-        self._tf = tf
         self._tokenizer = tf_text.BertTokenizer(str(vocab_file), lower_case=True,
                                                 token_out_type=tf.string, unknown_token="[UNK]")
 

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from grader.api import Assignment, Fail
-from grader.checks.common import (as_arrays, equals, layer_names, loop_summary,
-                                  reshuffled_each_epoch, seeded_epochs)
+from grader.checks.common import (as_arrays, equals, initialised, layer_names, loop_summary,
+                                  outputs, reshuffled_each_epoch, seeded_epochs)
 from grader.compare import compare
 
 ASSIGNMENT = Assignment(
@@ -140,15 +140,11 @@ TOKENS = np.array([[3, 5, 7, 2, 11, 11], [4, 4, 9, 11, 11, 11]], np.int32)  # 11
 
 def small_tagger(mod, build="NER", vocab_size=12, d_model=6, tags=TAG_MAP5, seed=0):
     """A tagger from the student's constructor, initialised with a fixed key."""
-    from course.trax_compat import jax, trax
-    model = getattr(mod, build)(tags, vocab_size, d_model)
-    model.init(trax.shapes.ShapeDtype(TOKENS.shape, np.int32), rng=jax.random.PRNGKey(seed))
-    return model
+    return initialised(getattr(mod, build)(tags, vocab_size, d_model), TOKENS, seed)
 
 
 def forward(model, tokens=TOKENS):
-    from course.trax_utils import jit_forward
-    return np.asarray(jit_forward(model)(tokens))
+    return outputs(model, tokens)
 
 
 @check("NER", points=1, subject="layers")

@@ -5,7 +5,7 @@ import tempfile
 import numpy as np
 
 from grader.api import Assignment, Fail
-from grader.checks.common import equals, layer_names, loop_summary
+from grader.checks.common import equals, initialised, layer_names, loop_summary, outputs
 from grader.compare import compare
 
 ASSIGNMENT = Assignment(
@@ -392,17 +392,9 @@ MASK = (IDS > 0).astype(np.int32)
 POS = np.array([[2, 4], [1, 0]], np.int32)
 
 
-def initialised(layer, inputs, seed=0):
-    from course.trax_compat import jax, trax
-    layer.init(tuple(trax.shapes.signature(x) for x in inputs) if isinstance(inputs, tuple)
-               else trax.shapes.signature(inputs), rng=jax.random.PRNGKey(seed))
-    return layer
-
-
 def run(layer, inputs, seed=0):
-    from course.trax_utils import jit_forward
-    out = jit_forward(initialised(layer, inputs, seed))(inputs)
-    return [np.asarray(o) for o in out] if isinstance(out, tuple) else np.asarray(out)
+    """Outputs of ``layer`` initialised from ``seed`` for ``inputs``."""
+    return outputs(initialised(layer, inputs, seed), inputs)
 
 
 def embeddings(mod, mode="eval", dropout=0.1):
@@ -419,9 +411,8 @@ def _table_passed_on(got, expected):
 def embeddings_outputs(mod):
     """outputs (embeddings (batch, L, d_model), token table) — the table is passed on for the tied MLM output"""
     layer = initialised(embeddings(mod), (IDS, SEG))
-    from course.trax_utils import jit_forward
-    x, table = jit_forward(layer)((IDS, SEG))
-    return {"shapes": [list(np.shape(x)), list(np.shape(table))], "table": np.asarray(table),
+    x, table = outputs(layer, (IDS, SEG))
+    return {"shapes": [list(np.shape(x)), list(np.shape(table))], "table": table,
             "weights0": np.asarray(layer.weights[0])}
 
 
@@ -432,8 +423,7 @@ def embeddings_eval_values(mod):
     from course.trax_compat import jax
     rng = np.random.default_rng(0)
     layer.weights = jax.tree.map(lambda w: rng.standard_normal(np.shape(w)).astype(np.float32), layer.weights)
-    from course.trax_utils import jit_forward
-    return np.asarray(jit_forward(layer)((IDS, SEG))[0])
+    return outputs(layer, (IDS, SEG))[0]
 
 
 def _dropout(got, expected):
@@ -486,11 +476,9 @@ def _padding_ignored(got, expected):
 def encoder_ignores_padded_keys(mod):
     """attention ignores padded keys: changing padded positions leaves real positions' outputs unchanged"""
     layer = initialised(block(mod), (X, attention_mask()), seed=3)
-    from course.trax_utils import jit_forward
     changed = X.copy()
     changed[MASK == 0] = 5.0
-    forward = jit_forward(layer)
-    a, b = np.asarray(forward((X, attention_mask()))[0]), np.asarray(forward((changed, attention_mask()))[0])
+    a, b = outputs(layer, (X, attention_mask()))[0], outputs(layer, (changed, attention_mask()))[0]
     return {"max_change_at_real": float(np.abs(a - b)[MASK > 0].max())}
 
 
@@ -514,11 +502,9 @@ def pooler_uses_cls_and_tanh(mod):
     layer = initialised(mod.Pooler(D), X, seed=5)
     from course.trax_compat import jax
     layer.weights = jax.tree.map(lambda w: np.asarray(w) * 3, layer.weights)
-    from course.trax_utils import jit_forward
-    forward = jit_forward(layer)
     changed = X.copy()
     changed[:, 1:] += 3.0
-    a, b = np.asarray(forward(X)), np.asarray(forward(changed))
+    a, b = outputs(layer, X), outputs(layer, changed)
     return {"changed_by_other_positions": float(np.abs(a - b).max()), "max_abs": float(np.abs(a).max()),
             "min": float(a.min())}
 
@@ -555,9 +541,8 @@ def tied_output(mod):
     layer = initialised(mod.TiedOutput(V), (h, table))
     bias = rng.standard_normal(V).astype(np.float32)
     layer.weights = bias
-    from course.trax_utils import jit_forward
     return {"weight_shapes": [list(np.shape(w)) for w in jax_leaves(layer.weights)],
-            "logits": np.asarray(jit_forward(layer)((h, table))), "answer": h @ table.T + bias}
+            "logits": outputs(layer, (h, table)), "answer": h @ table.T + bias}
 
 
 def jax_leaves(tree):
@@ -594,15 +579,13 @@ def _gathers(got, expected):
 def mlm_head_gathers(mod):
     """only the vectors at masked_lm_positions matter"""
     layer = initialised(mod.MLMHead(V, D), mlm_inputs(), seed=11)
-    from course.trax_utils import jit_forward
-    forward = jit_forward(layer)
     x, table, pos = mlm_inputs()
-    base = np.asarray(forward((x, table, pos)))
+    base = outputs(layer, (x, table, pos))
     unused, used = x.copy(), x.copy()
     unused[0, 6] += 3.0  # position 6 is not predicted in row 0
     used[0, 2] += 3.0
-    return {"changed_by_unused": float(np.abs(np.asarray(forward((unused, table, pos))) - base).max()),
-            "changed_by_used": float(np.abs(np.asarray(forward((used, table, pos))) - base).max())}
+    return {"changed_by_unused": float(np.abs(outputs(layer, (unused, table, pos)) - base).max()),
+            "changed_by_used": float(np.abs(outputs(layer, (used, table, pos)) - base).max())}
 
 
 def pretrainer(mod, mode="eval", dropout=0.1):
@@ -652,12 +635,10 @@ def _pads(got, expected):
 def pretrainer_ignores_pads(mod):
     """changing the tokens at padded positions (input_mask 0) does not change the outputs"""
     model = initialised(pretrainer(mod), BATCH, seed=12)
-    from course.trax_utils import jit_forward
-    forward = jit_forward(model)
     changed = IDS.copy()
     changed[MASK == 0] = 17
-    a, b = forward(BATCH), forward((changed, SEG, MASK, POS))
-    return {"change": max(float(np.abs(np.asarray(x) - np.asarray(y)).max()) for x, y in zip(a, b))}
+    a, b = outputs(model, BATCH), outputs(model, (changed, SEG, MASK, POS))
+    return {"change": max(float(np.abs(x - y).max()) for x, y in zip(a, b))}
 
 
 @check("BERTPretrainer", points=1, subject="(mlm, nsp)", **MODEL_TOL)

@@ -16,6 +16,23 @@ def layer_names(model):
     return [layer.name for layer in model.sublayers]
 
 
+def initialised(layer, inputs, seed=0):
+    """``layer`` initialised for ``inputs`` (an array, or a tuple of arrays for a layer with
+    several inputs) with weights drawn from the fixed key ``seed``."""
+    from course.trax_compat import jax, trax
+    layer.init(tuple(trax.shapes.signature(x) for x in inputs) if isinstance(inputs, tuple)
+               else trax.shapes.signature(inputs), rng=jax.random.PRNGKey(seed))
+    return layer
+
+
+def outputs(layer, inputs):
+    """An initialised layer's outputs on ``inputs`` through its compiled forward pass, as NumPy
+    (a list of arrays for a layer with several outputs)."""
+    from course.trax_utils import jit_forward
+    out = jit_forward(layer)(inputs)
+    return [np.asarray(o) for o in out] if isinstance(out, tuple) else np.asarray(out)
+
+
 def loop_summary(loop):
     """Plain facts about a ``training.Loop`` after a short run: steps, loss, optimizer and
     its settings, eval metrics, eval batches, and which eval metrics reached the history."""

@@ -518,33 +518,28 @@ def nsp_accuracy(nsp_log_probs, next_sentence_labels):
     ### END CODE HERE ###
 
 
-def _on_batch(name, fn):
-    """A Trax layer computing ``fn`` from the model's outputs and the batch's targets, on the
-    stack ``(mlm_log_probs, nsp_log_probs, masked_lm_ids, masked_lm_weights, next_sentence_labels)``."""
-    def f(mlm, nsp, ids, weights, labels):
-        return fn(mlm=mlm, nsp=nsp, ids=ids, weights=weights, labels=labels)
-    return tl.Fn(name, f)
-
+# The loss and the metrics as Trax layers. Each reads the stack (mlm_log_probs, nsp_log_probs,
+# masked_lm_ids, masked_lm_weights, next_sentence_labels): the model's two outputs, then the
+# batch's targets in the order of FEATURES.
 
 def PretrainingLoss():
-    return _on_batch("PretrainingLoss", lambda mlm, nsp, ids, weights, labels:
-                     pretraining_loss(mlm, nsp, ids, weights, labels))
+    return tl.Fn("PretrainingLoss", pretraining_loss)
 
 
 def MLMLoss():
-    return _on_batch("MLMLoss", lambda mlm, ids, weights, **_: mlm_loss(mlm, ids, weights))
+    return tl.Fn("MLMLoss", lambda mlm, nsp, ids, weights, labels: mlm_loss(mlm, ids, weights))
 
 
 def NSPLoss():
-    return _on_batch("NSPLoss", lambda nsp, labels, **_: nsp_loss(nsp, labels))
+    return tl.Fn("NSPLoss", lambda mlm, nsp, ids, weights, labels: nsp_loss(nsp, labels))
 
 
 def MLMAccuracy():
-    return _on_batch("MLMAccuracy", lambda mlm, ids, weights, **_: mlm_accuracy(mlm, ids, weights))
+    return tl.Fn("MLMAccuracy", lambda mlm, nsp, ids, weights, labels: mlm_accuracy(mlm, ids, weights))
 
 
 def NSPAccuracy():
-    return _on_batch("NSPAccuracy", lambda nsp, labels, **_: nsp_accuracy(nsp, labels))
+    return tl.Fn("NSPAccuracy", lambda mlm, nsp, ids, weights, labels: nsp_accuracy(nsp, labels))
 
 
 def train_model(model, train_batches, eval_batches, train_steps=1, output_dir="model", config=CONFIG):
