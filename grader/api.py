@@ -63,6 +63,11 @@ class Check:
     def id(self):
         return f"{self.assignment.name}::{self.exercise}::{self.name}"
 
+    @property
+    def expectation_key(self):
+        """The key of this check's expectation in its module's stored JSON."""
+        return f"{self.exercise}::{self.name}"
+
     def judge_result(self, got, expected):
         """Return None when ``got`` earns the points, else a message (``Fail`` is caught)."""
         judge = self.judge or default_judge(self)

@@ -21,7 +21,7 @@ TIME_LIMIT = float(os.environ.get("AUTOGRADER_TIME_LIMIT", 1800))
 
 def module_homes():
     """{module file name: assignment} for every graded student module."""
-    from grader.session import available_assignments, load_spec
+    from grader.registry import available_assignments, load_spec
     homes = {}
     for name in available_assignments():
         for module in load_spec(name)[0].modules:

@@ -28,20 +28,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import plain
-from grader.release import copy_course
-from grader.runner import Outcome, judge_outcome
-from grader.session import REPO, load_expectations, load_spec
+from grader.course_files import copy_course
+from grader.registry import REPO, load_expectations, load_spec, stored_expectation
+from grader.results import GradedRun
+from grader.runner import Outcome, Status, judge_outcome
 
 DEFAULT_WALL = 600.0
 DEFAULT_MEMORY_MB = 8192
-STATUS_ORDER = ("timeout", "crashed", "out of memory", "import error", "ok")
+TIMEOUT, CRASHED, OUT_OF_MEMORY, IMPORT_ERROR, OK = (
+    "timeout", "crashed", "out of memory", "import error", "ok")
+STATUS_ORDER = (TIMEOUT, CRASHED, OUT_OF_MEMORY, IMPORT_ERROR, OK)
 
 
 @dataclass
 class SubmissionResult:
     name: str
     status: str
-    results: dict = field(default_factory=dict)  # assignment -> (spec, [CheckResult])
+    results: GradedRun = field(default_factory=GradedRun)
     seconds: float = 0.0
 
 
@@ -118,7 +121,7 @@ def parse_outcomes(path):
         try:
             item = json.loads(line)
             check_id, status = str(item["check"]), str(item["status"])
-            value = plain.loads(item["value"]) if status == "data" else None
+            value = plain.loads(item["value"]) if status == Status.DATA else None
             outcome = Outcome(status, value, str(item.get("message", ""))[:500],
                               float(item.get("seconds", 0.0)))
         except Exception:
@@ -128,15 +131,17 @@ def parse_outcomes(path):
 
 
 def submission_status(outcomes, timed_out, exit_code, n_checks):
-    if timed_out or any("import timed out" in o.message for o in outcomes.values()):
-        return "timeout"
-    if any(o.status == "out of memory" or "MemoryError" in o.message for o in outcomes.values()):
-        return "out of memory"
+    """The gradebook status, from the child's exit and the statuses its outcomes carry."""
+    statuses = {o.status for o in outcomes.values()}
+    if timed_out or Status.IMPORT_TIMEOUT in statuses:
+        return TIMEOUT
+    if Status.OUT_OF_MEMORY in statuses:
+        return OUT_OF_MEMORY
     if exit_code != 0 or len(outcomes) < n_checks:
-        return "crashed"
-    if any(o.status == "import error" for o in outcomes.values()):
-        return "import error"
-    return "ok"
+        return CRASHED
+    if Status.IMPORT_ERROR in statuses:
+        return IMPORT_ERROR
+    return OK
 
 
 def grade_submission(runner, submission, specs, expectations, wall, memory_mb, check_timeout):
@@ -144,17 +149,12 @@ def grade_submission(runner, submission, specs, expectations, wall, memory_mb, c
     outcomes, timed_out, code = run_child(runner, submission, list(specs), wall, memory_mb,
                                           check_timeout)
     checks = [c for spec in specs.values() for c in spec.checks()]
-    missing = Outcome("error", message=("grading stopped before this check: "
+    missing = Outcome(Status.ERROR, message=("grading stopped before this check: "
                                         + ("time limit reached" if timed_out else "the process ended")))
-    result = SubmissionResult(submission.name,
-                              submission_status(outcomes, timed_out, code, len(checks)))
-    for name, spec in specs.items():
-        judged = [judge_outcome(c, outcomes.get(c.id, missing),
-                                expectations[c.defined_in].get(f"{c.exercise}::{c.name}"))
-                  for c in spec.checks()]
-        result.results[name] = (spec, judged)
-    result.seconds = time.perf_counter() - start
-    return result
+    judged = [judge_outcome(c, outcomes.get(c.id, missing), stored_expectation(c, expectations))
+              for c in checks]
+    return SubmissionResult(submission.name, submission_status(outcomes, timed_out, code, len(checks)),
+                            GradedRun.collect(specs, judged), time.perf_counter() - start)
 
 
 def gradebook(results):
@@ -163,13 +163,10 @@ def gradebook(results):
     rows = []
     for r in results:
         row = {"submission": r.name, "status": r.status}
-        total = 0.0
-        for name, (spec, judged) in r.results.items():
-            for exercise in spec.exercises:
-                points = sum(c.points for c in judged if c.exercise == exercise)
-                row[f"{name}/{exercise}"] = points
-                total += points
-        row["total"] = total
+        for name, graded in r.results.items():
+            for exercise, score in graded.exercise_scores().items():
+                row[f"{name}/{exercise}"] = score.points
+        row["total"] = r.results.score.points
         row["seconds"] = round(r.seconds, 2)
         rows.append(row)
     return pd.DataFrame(rows)

@@ -38,7 +38,7 @@ def _grade_parser():
 
 
 def _check_assignments(names):
-    from grader.session import available_assignments
+    from grader.registry import available_assignments
     known = available_assignments()
     unknown = [n for n in names if n not in known]
     if unknown:
@@ -48,7 +48,8 @@ def _check_assignments(names):
 
 def grade_command(argv):
     from grader import report
-    from grader.session import REPO, grade
+    from grader.registry import REPO
+    from grader.session import grade
     args = _grade_parser().parse_args(argv)
     if args.data_dir:
         if not Path(args.data_dir).is_dir():
@@ -70,9 +71,7 @@ def grade_command(argv):
     print(f"(graded in {time.perf_counter() - start:.1f} s)")
     if args.json:
         report.write_results_json(graded, args.json)
-    data = report.results_json(graded)
-    pct = 100.0 * data["score"] / data["max_score"] if data["max_score"] else 0.0
-    return 1 if args.fail_under is not None and pct < args.fail_under else 0
+    return 1 if args.fail_under is not None and graded.score.percent < args.fail_under else 0
 
 
 def expect_command(argv):
@@ -89,7 +88,7 @@ def expect_command(argv):
 
 def stubs_command(argv):
     from grader import stubs
-    from grader.session import REPO
+    from grader.registry import REPO
     p = argparse.ArgumentParser(prog="python -m grader stubs",
                                 description="Regenerate assignments/ stubs from solutions/.")
     p.add_argument("--check", action="store_true", help="only report stubs that differ; exit 1 if any")

@@ -4,8 +4,8 @@
 ``tests/test_expectations.py`` regenerates them in memory and fails on any drift.
 """
 from grader import plain
-from grader.runner import import_modules, run_student_side
-from grader.session import REPO, expectation_path, load_spec
+from grader.registry import REPO, expectation_path, load_spec
+from grader.runner import Status, import_modules, run_student_side
 
 SOLUTIONS = REPO / "solutions"
 
@@ -15,15 +15,15 @@ class ExpectationError(RuntimeError):
 
 
 def compute(assignment, solutions=SOLUTIONS):
-    """{check module name: {"exercise::check": plain data}} from the reference solution."""
+    """{check module name: {check.expectation_key: plain data}} from the reference solution."""
     spec, module_names = load_spec(assignment)
     modules = import_modules(spec.modules, solutions / assignment, timeout=120)
     out = {name: {} for name in module_names}
     for check in spec.checks():
         outcome = run_student_side(check, modules, roots=[solutions])
-        if outcome.status != "data":
+        if outcome.status != Status.DATA:
             raise ExpectationError(f"reference solution fails {check.id}: {outcome.message}")
-        out[check.defined_in][f"{check.exercise}::{check.name}"] = outcome.value
+        out[check.defined_in][check.expectation_key] = outcome.value
     return out
 
 

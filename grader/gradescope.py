@@ -8,7 +8,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from grader.release import check_destination, copy_course, zip_tree
+from grader.course_files import copy_course
+from grader.release import check_destination, zip_tree
 
 NAME = "gradescope-autograder.zip"
 SETUP_SH = """#!/usr/bin/env bash

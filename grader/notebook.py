@@ -11,5 +11,4 @@ def grade_here(assignment, folder=None):
     folder = Path(folder or Path.cwd()).resolve()
     graded = grade(folder.parent, [assignment])
     print(report.render(graded, str(folder)))
-    data = report.results_json(graded)
-    return data["score"] / data["max_score"] if data["max_score"] else 0.0
+    return graded.score.percent / 100

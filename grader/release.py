@@ -6,15 +6,13 @@ and public expectations, the data registry, the shared runtime (``course/``), th
 files and a student README. Left out: ``solutions/``, every ``*_hidden`` check module and
 its expectations, tests, benchmarks and the instructor docs.
 """
-import shutil
 import zipfile
 from pathlib import Path
 
-from grader.session import HIDDEN_SUFFIX, REPO
+from grader.course_files import TREES, copy_course
+from grader.registry import REPO
 
 NAME = "trax-nlp-course-student"
-TOP_FILES = ["run", "setup.cfg", "pyproject.toml", "constraints.txt"]
-TREES = ["assignments", "grader", "data", "course"]
 STUDENT_README = """# Sequence models with Trax — student edition
 
 ```bash
@@ -37,14 +35,6 @@ class ReleaseError(RuntimeError):
     pass
 
 
-def _excluded(path, include_hidden):
-    """True for files a bundle must not carry."""
-    parts = set(path.parts)
-    return ("__pycache__" in parts or ".ipynb_checkpoints" in parts or path.suffix == ".pyc"
-            or (not include_hidden and HIDDEN_SUFFIX + "." in path.name)
-            or path.name in ("release.py", "expectations.py"))
-
-
 def check_destination(out_dir, outputs, force):
     """Refuse to write inside the course itself or over earlier output (unless ``force``)."""
     if out_dir == REPO or REPO in out_dir.parents and out_dir.parts[len(REPO.parts)] in TREES:
@@ -52,21 +42,6 @@ def check_destination(out_dir, outputs, force):
     for existing in outputs:
         if existing.exists() and not force:
             raise ReleaseError(f"{existing} exists; remove it or use --force to replace it")
-
-
-def copy_course(target, include_hidden):
-    """Copy the setup files and the course trees (never ``solutions/``) into ``target``."""
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
-    for name in TOP_FILES:
-        shutil.copy2(REPO / name, target / name)
-    for tree in TREES:
-        for src in sorted((REPO / tree).rglob("*")):
-            rel = src.relative_to(REPO)
-            if src.is_file() and not _excluded(rel, include_hidden):
-                (target / rel).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(src, target / rel)
 
 
 def zip_tree(directory, archive, prefix):

@@ -1,8 +1,10 @@
-"""Turn check results into the per-exercise table students read and Gradescope's results.json."""
+"""Turn a GradedRun into the per-exercise table students read and Gradescope's results.json."""
 import json
 import shutil
 import textwrap
 from pathlib import Path
+
+from grader.results import AssignmentResult
 
 PASSED, PUBLIC_PASSED = "passed", "public checks passed"
 
@@ -15,11 +17,10 @@ def only_public_ran(results):
 def exercise_rows(spec, results):
     """[(exercise, points, max_points, status line)] in the assignment's exercise order."""
     public_only = only_public_ran(results)
+    graded = AssignmentResult(spec, results)
     rows = []
-    for name, exercise in spec.exercises.items():
-        own = [r for r in results if r.exercise == name]
-        points = sum(r.points for r in own)
-        max_points = sum(r.max_points for r in own)
+    for name, (points, max_points) in graded.exercise_scores().items():
+        own = graded.of_exercise(name)
         failing = [r for r in own if not r.passed]
         if not own:
             status = "no checks ran"
@@ -41,11 +42,10 @@ def _fmt_points(x):
 def render(graded, source_label, width=None):
     """The score table for all graded assignments, as text."""
     width = width or max(80, min(140, shutil.get_terminal_size((100, 20)).columns))
-    lines, total, total_max = [], 0.0, 0.0
+    lines = []
     for name, (spec, results) in graded.items():
         rows = exercise_rows(spec, results)
-        got, most = sum(r[1] for r in rows), sum(r[2] for r in rows)
-        total, total_max = total + got, total_max + most
+        got, most = graded[name].score
         lines.append(f"{spec.title}  [{name}, {source_label}]")
         name_w = max([len("exercise")] + [len(r[0]) for r in rows])
         lines.append(f"  {'exercise':<{name_w}}  {'points':>6}  {'max':>4}  status")
@@ -56,9 +56,10 @@ def render(graded, source_label, width=None):
             lines.extend(" " * indent + w for w in wrapped[1:])
         lines.append(f"  {'total':<{name_w}}  {_fmt_points(got):>6}  {_fmt_points(most):>4}")
         lines.append("")
-    pct = 100.0 * total / total_max if total_max else 0.0
-    lines.append(f"Score: {_fmt_points(total)} / {_fmt_points(total_max)} ({pct:.0f}%)")
-    if only_public_ran([r for _, results in graded.values() for r in results]):
+    total = graded.score
+    lines.append(f"Score: {_fmt_points(total.points)} / {_fmt_points(total.max_points)} "
+                 f"({total.percent:.0f}%)")
+    if only_public_ran(graded.results):
         lines.append("Only public checks ran; hidden checks are run when your work is graded.")
     return "\n".join(lines)
 
@@ -80,10 +81,10 @@ def results_json(graded):
                 "visibility": "after_published" if r.hidden else "visible",
                 "execution_time": round(r.seconds, 3),
             })
-    score = sum(t["score"] for t in tests)
+    total = graded.score
     return {
-        "score": score,
-        "max_score": sum(t["max_score"] for t in tests),
+        "score": total.points,
+        "max_score": total.max_points,
         "execution_time": round(sum(t["execution_time"] for t in tests), 3),
         "output": ("All checks ran." if any(t["visibility"] != "visible" for t in tests)
                    else "Only public checks ran."),

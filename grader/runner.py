@@ -25,6 +25,21 @@ def import_time_limit(max_timeout=None):
     return min(IMPORT_TIMEOUT, max_timeout or IMPORT_TIMEOUT)
 
 
+class Status:
+    """The named statuses of a check. An Outcome (student side) is ``DATA`` or one of the
+    failures below; a CheckResult (judged) is ``PASSED``, ``FAILED`` or an Outcome's failure.
+    Batch grading decides a submission's status from these, never from message text."""
+    DATA = "data"
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_IMPLEMENTED = "not implemented"
+    TIMEOUT = "timeout"
+    ERROR = "error"
+    IMPORT_ERROR = "import error"
+    IMPORT_TIMEOUT = "import timeout"
+    OUT_OF_MEMORY = "out of memory"
+
+
 class CheckTimeout(BaseException):
     """Raised inside student code when a check runs out of time (BaseException so a bare
     ``except Exception`` in student code cannot swallow it)."""
@@ -32,6 +47,8 @@ class CheckTimeout(BaseException):
 
 @dataclass
 class CheckResult:
+    """The judged result of one check of ``assignment``."""
+    assignment: str
     check_id: str
     exercise: str
     name: str
@@ -39,13 +56,13 @@ class CheckResult:
     points: float
     max_points: float
     hidden: bool
-    status: str  # passed | failed | not implemented | timeout | error | import error | out of memory
+    status: str          # a Status other than DATA
     message: str         # one line, safe to show to the student
     seconds: float
 
     @property
     def passed(self):
-        return self.status == "passed"
+        return self.status == Status.PASSED
 
 
 @contextlib.contextmanager
@@ -106,7 +123,12 @@ def describe_exception(exc, roots):
 
 
 class ImportFailure(Exception):
-    """A student module could not be imported; the message names file and line."""
+    """A student module could not be imported; the message names file and line, ``status``
+    says why (Status.IMPORT_ERROR, IMPORT_TIMEOUT or OUT_OF_MEMORY)."""
+
+    def __init__(self, message, status=Status.IMPORT_ERROR):
+        super().__init__(message)
+        self.status = status
 
 
 def import_modules(names, directory, timeout):
@@ -127,10 +149,13 @@ def import_modules(names, directory, timeout):
                     modules[name] = importlib.import_module(name)
             except CheckTimeout:
                 raise ImportFailure(f"could not import {name}.py: import timed out after "
-                                    f"{timeout:g} s (code at module level that never ends?)") from None
+                                    f"{timeout:g} s (code at module level that never ends?)",
+                                    Status.IMPORT_TIMEOUT) from None
             except (Exception, SystemExit) as exc:
+                status = (Status.OUT_OF_MEMORY if isinstance(root_cause(exc), MemoryError)
+                          else Status.IMPORT_ERROR)
                 raise ImportFailure(f"could not import {name}.py: "
-                                    f"{describe_exception(exc, [directory])}") from None
+                                    f"{describe_exception(exc, [directory])}", status) from None
     finally:
         sys.path.remove(str(directory))
         for added in set(sys.modules) - before:  # keep other submissions' modules apart
@@ -144,8 +169,8 @@ def import_modules(names, directory, timeout):
 class Outcome:
     """What the student side of one check produced: plain data, or why there is none.
 
-    ``status`` is "data" (then ``value`` holds the plain data), or one of "not implemented",
-    "timeout", "error", "import error", "out of memory" (then ``message`` says why)."""
+    ``status`` is Status.DATA (then ``value`` holds the plain data), or a failure status
+    (then ``message`` says why)."""
     status: str
     value: object = None
     message: str = ""
@@ -161,39 +186,39 @@ def run_student_side(check, modules_or_failure, roots, max_timeout=None):
         return Outcome(status, value, message, time.perf_counter() - start)
 
     if isinstance(modules_or_failure, ImportFailure):
-        return outcome("import error", message=str(modules_or_failure))
+        return outcome(modules_or_failure.status, message=str(modules_or_failure))
     names = check.assignment.modules
     module = (modules_or_failure[names[0]] if len(names) == 1
               else SimpleNamespace(**modules_or_failure))
     seed_everything()
     try:
         with time_limit(timeout):
-            return outcome("data", to_plain(check.student_side(module)))
+            return outcome(Status.DATA, to_plain(check.student_side(module)))
     except CheckTimeout:
-        return outcome("timeout", message=f"timed out after {timeout:g} s")
-    except NotImplementedError:
-        return outcome("not implemented", message=NOT_IMPLEMENTED)
-    except MemoryError:
-        return outcome("out of memory", message=f"{check.description}: ran out of memory")
+        return outcome(Status.TIMEOUT, message=f"timed out after {timeout:g} s")
     except (Exception, SystemExit) as exc:
-        if isinstance(root_cause(exc), NotImplementedError):  # raised inside a Trax layer
-            return outcome("not implemented", message=NOT_IMPLEMENTED)
-        return outcome("error", message=f"{check.description}: {describe_exception(exc, roots)}")
+        cause = root_cause(exc)  # may be raised inside a Trax layer
+        if isinstance(cause, NotImplementedError):
+            return outcome(Status.NOT_IMPLEMENTED, message=NOT_IMPLEMENTED)
+        if isinstance(cause, MemoryError):
+            return outcome(Status.OUT_OF_MEMORY, message=f"{check.description}: ran out of memory")
+        return outcome(Status.ERROR, message=f"{check.description}: {describe_exception(exc, roots)}")
 
 
 def judge_outcome(check, outcome, expected):
     """The CheckResult for ``outcome``: the judge alone decides whether points are earned."""
     status, message = outcome.status, outcome.message
-    if status == "data":
+    if status == Status.DATA:
         try:
             verdict = check.judge_result(outcome.value, expected)
         except Exception as exc:  # the judge met data it did not foresee
             verdict = f"result could not be checked ({type(exc).__name__}: {exc})"
-        status, message = ("failed", f"{check.description}: {verdict}") if verdict else ("passed", "")
-    if status != "passed" and check.hidden and status in ("failed", "error"):
+        status, message = ((Status.FAILED, f"{check.description}: {verdict}") if verdict
+                           else (Status.PASSED, ""))
+    if check.hidden and status in (Status.FAILED, Status.ERROR):
         message = f"hidden check failed: {check.description}"
-    return CheckResult(check.id, check.exercise, check.name, check.description,
-                       check.points if status == "passed" else 0.0, check.points,
+    return CheckResult(check.assignment.name, check.id, check.exercise, check.name, check.description,
+                       check.points if status == Status.PASSED else 0.0, check.points,
                        check.hidden, status, message, outcome.seconds)
 
 

@@ -3,59 +3,18 @@
 ``grade(...)`` is what ``python -m grader`` and the tests call. Each check module under
 ``grader/checks/`` (and its ``_hidden`` twin, unless public-only) becomes a pytest
 file whose items are its checks; student modules are imported once per assignment,
-stored expectations are read from ``grader/expected/``, and each item's outcome is
-kept as a CheckResult for the report.
+stored expectations are read from ``grader/expected/`` (see :mod:`grader.registry`), and
+each item's outcome is kept as a CheckResult for the report.
 """
-import importlib
 import os
 from pathlib import Path
 
 import pytest
 
-from grader import plain
+from grader.registry import (REPO, available_assignments, check_modules, load_expectations,
+                             load_spec)
+from grader.results import GradedRun
 from grader.runner import ImportFailure, import_modules, import_time_limit, run_check
-
-GRADER_DIR = Path(__file__).resolve().parent
-REPO = GRADER_DIR.parent
-CHECKS_DIR = GRADER_DIR / "checks"
-EXPECTED_DIR = GRADER_DIR / "expected"
-HIDDEN_SUFFIX = "_hidden"
-
-
-def available_assignments():
-    """Names of the assignments that have a public checks module, in course order."""
-    return sorted(p.stem for p in CHECKS_DIR.glob("a*.py") if not p.stem.endswith(HIDDEN_SUFFIX))
-
-
-def check_modules(assignment, public_only=False):
-    """Check module files for ``assignment``: the public one, then the hidden one if present."""
-    files = [CHECKS_DIR / f"{assignment}.py"]
-    hidden = CHECKS_DIR / f"{assignment}{HIDDEN_SUFFIX}.py"
-    if hidden.is_file() and not public_only:
-        files.append(hidden)
-    return files
-
-
-def load_spec(assignment, public_only=False):
-    """Import the check modules of ``assignment``; return (Assignment, module names loaded)."""
-    names = [f"grader.checks.{f.stem}" for f in check_modules(assignment, public_only)]
-    spec = importlib.import_module(names[0]).ASSIGNMENT
-    for name in names[1:]:
-        importlib.import_module(name)
-    return spec, names
-
-
-def expectation_path(check_module_name):
-    return EXPECTED_DIR / f"{check_module_name.rsplit('.', 1)[-1]}.json"
-
-
-def load_expectations(check_module_name):
-    path = expectation_path(check_module_name)
-    return plain.loads(path.read_text()) if path.is_file() else {}
-
-
-def _key(check):
-    return f"{check.exercise}::{check.name}"
 
 
 class _Missing:
@@ -95,7 +54,8 @@ class CheckFile(pytest.File):
         module_name = f"grader.checks.{self.path.stem}"
         for check in self.state.spec_of(self.path).checks():
             if check.defined_in == module_name and self.state.selects(check):
-                yield CheckItem.from_parent(self, name=_key(check), check=check, state=self.state)
+                yield CheckItem.from_parent(self, name=check.expectation_key, check=check,
+                                            state=self.state)
 
 
 class GradingState:
@@ -136,7 +96,7 @@ class GradingState:
     def expectation(self, check):
         if check.defined_in not in self.expected:
             self.expected[check.defined_in] = load_expectations(check.defined_in)
-        return self.expected[check.defined_in].get(_key(check), _Missing())
+        return self.expected[check.defined_in].get(check.expectation_key, _Missing())
 
     def run(self, check):
         result = run_check(check, self.modules_for(check.assignment), self.expectation(check),
@@ -145,21 +105,17 @@ class GradingState:
         return result
 
 
-def grade(source, assignments=None, public_only=False, max_timeout=None, exercises=None,
-          extra_pytest_args=()):
+def grade(source, assignments=None, public_only=False, max_timeout=None, exercises=None):
     """Grade ``assignments`` (default: all) of the submission directory ``source``.
 
     ``max_timeout`` caps every check's own time limit (seconds); ``exercises`` limits
-    grading to the named exercises.
-    Returns ``{assignment: (Assignment, [CheckResult, ...])}`` in course order.
+    grading to the named exercises. Returns a GradedRun: ``{assignment: (Assignment,
+    [CheckResult, ...])}`` in course order, with the scores.
     """
     assignments = list(assignments or available_assignments())
     state = GradingState(source, assignments, public_only, max_timeout, exercises)
     files = [str(f) for f in state.files]
     args = ["-p", "no:terminal", "-p", "no:cacheprovider", "-p", "no:python", "-p", "no:warnings",
-            "-c", os.devnull, "--rootdir", str(REPO), *extra_pytest_args, *files]
+            "-c", os.devnull, "--rootdir", str(REPO), *files]
     pytest.main(args, plugins=[state])
-    by_assignment = {a: (state.specs[a], []) for a in assignments}
-    for result in state.results:
-        by_assignment[result.check_id.split("::", 1)[0]][1].append(result)
-    return by_assignment
+    return GradedRun.collect(state.specs, state.results)

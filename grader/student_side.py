@@ -12,8 +12,9 @@ import os
 import sys
 
 from grader import plain
-from grader.runner import ImportFailure, import_modules, import_time_limit, run_student_side
-from grader.session import load_spec
+from grader.registry import load_spec
+from grader.runner import (ImportFailure, Status, import_modules, import_time_limit,
+                           run_student_side)
 
 
 def main(argv=None):
@@ -32,12 +33,13 @@ def main(argv=None):
         except ImportFailure as failure:
             modules = failure
         except MemoryError:
-            modules = ImportFailure(f"could not import {spec.modules[0]}.py: ran out of memory")
+            modules = ImportFailure(f"could not import {spec.modules[0]}.py: ran out of memory",
+                                    Status.OUT_OF_MEMORY)
         for check in spec.checks():
             o = run_student_side(check, modules, roots=[os.path.abspath(args.submission)],
                                  max_timeout=args.timeout)
             line = {"check": check.id, "status": o.status, "message": o.message,
-                    "seconds": o.seconds, "value": plain.dumps(o.value) if o.status == "data" else None}
+                    "seconds": o.seconds, "value": plain.dumps(o.value) if o.status == Status.DATA else None}
             out.write(json.dumps(line) + "\n")
             out.flush()
     out.close()

@@ -44,13 +44,9 @@ def make_submission(tmp_path):
 
 def by_exercise(graded, assignment):
     """{exercise: (points, max_points, [messages of failing checks])} from ``grade()``."""
-    spec, results = graded[assignment]
-    table = {}
-    for ex in spec.exercises:
-        own = [r for r in results if r.exercise == ex]
-        table[ex] = (sum(r.points for r in own), sum(r.max_points for r in own),
-                     [r.message for r in own if not r.passed])
-    return table
+    graded = graded[assignment]
+    return {ex: (*score, [r.message for r in graded.of_exercise(ex) if not r.passed])
+            for ex, score in graded.exercise_scores().items()}
 
 
 def mutation_tests(assignment, filename, mutants):
@@ -58,7 +54,8 @@ def mutation_tests(assignment, filename, mutants):
     exercise, given as text edits of the solution) loses points there with one-line messages,
     at least one from a public check; and the suite has 15+ mutants covering every exercise.
     Use: ``test_mutant, test_suite_covers_every_exercise = mutation_tests(...)``."""
-    from grader.session import grade, load_spec
+    from grader.registry import load_spec
+    from grader.session import grade
 
     @pytest.mark.parametrize("name", sorted(mutants))
     def test_mutant(name, make_submission):

@@ -7,7 +7,8 @@ import pytest
 
 from conftest import REPO
 from grader import batch
-from grader.session import grade, load_expectations
+from grader.registry import load_expectations
+from grader.session import grade
 
 SOLUTION = (REPO / "solutions/a0_warmup/montecarlo.py").read_text()
 STUB = (REPO / "assignments/a0_warmup/montecarlo.py").read_text()
@@ -96,8 +97,8 @@ def test_batch_scores_equal_in_process_scores_for_honest_code(graded_batch, tmp_
     book = graded_batch[0]
     for name in ("solution", "loop_in_exercise"):
         sub = make_batch(tmp_path / name, [name]) / name
-        results = grade(sub, ["a0_warmup"], max_timeout=2)["a0_warmup"][1]
-        assert sum(r.points for r in results) == book.loc[name, "total"]
+        graded = grade(sub, ["a0_warmup"], max_timeout=2)
+        assert graded.score.points == book.loc[name, "total"]
 
 
 def test_gradebook_csv_summary_and_histogram(graded_batch):

@@ -3,7 +3,7 @@ import pytest
 
 from grader import expectations
 from grader.compare import compare
-from grader.session import available_assignments, load_expectations
+from grader.registry import available_assignments, load_expectations
 
 
 @pytest.mark.parametrize("assignment", available_assignments())

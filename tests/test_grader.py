@@ -1,13 +1,16 @@
 """The grader's behaviour on the reference solutions, the stubs and broken submissions."""
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 from conftest import REPO, by_exercise
 from grader import report
-from grader.runner import NOT_IMPLEMENTED
-from grader.session import available_assignments, grade, load_expectations
+from grader.registry import available_assignments, load_expectations
+from grader.runner import NOT_IMPLEMENTED, Status
+from grader.session import grade
 
 ALL = available_assignments()
 
@@ -120,9 +123,10 @@ def test_hanging_exercise_times_out_and_grading_continues(make_submission):
 def test_hang_at_import_fails_every_exercise_with_one_message(make_submission):
     sub = make_submission("a0_warmup", {"montecarlo.py": [
         ("import numpy as np\n", "import numpy as np\nwhile True:\n    pass\n")]})
-    table = by_exercise(grade(sub, ["a0_warmup"], max_timeout=1.0), "a0_warmup")
-    for ex, (points, _, messages) in table.items():
+    graded = grade(sub, ["a0_warmup"], max_timeout=1.0)
+    for ex, (points, _, messages) in by_exercise(graded, "a0_warmup").items():
         assert points == 0 and len(set(messages)) == 1 and "import timed out" in messages[0], ex
+    assert {r.status for r in graded.results} == {Status.IMPORT_TIMEOUT}
 
 
 @pytest.mark.parametrize("broken, expected", [
@@ -237,3 +241,11 @@ def test_import_failure_in_one_assignment_leaves_the_others_graded(make_submissi
     a1 = by_exercise(graded, "a1_gru")["line_to_tensor"]
     assert a0[0] == 0 and "could not import montecarlo.py: raised RuntimeError: half-finished edit" in a0[2][0]
     assert a1[0] == a1[1] > 0
+
+
+def test_student_side_loads_without_pytest():
+    # the sandboxed child of batch grading needs the registry and runner only
+    code = "import sys, grader.student_side; print(sorted(m for m in sys.modules if 'pytest' in m))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"

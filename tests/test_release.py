@@ -10,7 +10,7 @@ import pytest
 
 from conftest import REPO
 from grader import plain, release, stubs
-from grader.session import EXPECTED_DIR
+from grader.registry import EXPECTED_DIR
 
 
 @pytest.fixture(scope="module")
