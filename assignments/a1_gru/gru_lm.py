@@ -10,7 +10,6 @@ Part D  generating text one character at a time.
 Fill in the code between ``### START CODE HERE ###`` and ``### END CODE HERE ###``;
 grade with ``./run grade a1_gru``.
 """
-import itertools
 import random
 from dataclasses import dataclass
 
@@ -179,7 +178,8 @@ class GRUConfig:
 CONFIG = GRUConfig()
 
 
-def GRULM(vocab_size=256, d_model=512, n_layers=2, mode="train"):
+def GRULM(vocab_size=CONFIG.vocab_size, d_model=CONFIG.d_model, n_layers=CONFIG.n_layers,
+          mode="train"):
     """Character language model.
 
     Layers: ShiftRight(mode) → Embedding(vocab_size, d_model) → n_layers × GRU(d_model, mode)
@@ -191,8 +191,8 @@ def GRULM(vocab_size=256, d_model=512, n_layers=2, mode="train"):
     ### END CODE HERE ###
 
 
-def train_model(model, data_generator, lines, eval_lines, batch_size=32, max_length=64,
-                n_steps=1, output_dir="model/", config=CONFIG):
+def train_model(model, data_generator, lines, eval_lines, batch_size=CONFIG.batch_size,
+                max_length=CONFIG.max_length, n_steps=1, output_dir="model/", config=CONFIG):
     """Train ``model`` with Trax's Loop.
 
     TrainTask: CrossEntropyLoss, Adam(config.learning_rate, clip_grad_norm=config.clip_grad_norm),

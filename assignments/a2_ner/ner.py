@@ -20,7 +20,7 @@ import pandas as pd
 
 from course.numpy_utils import columns_from_trax_kernel, sigmoid
 from course.trax_compat import jax, jnp, tl, trax
-from course.trax_utils import int_signature, jit_forward
+from course.trax_utils import jit_forward
 from trax.supervised import training
 
 UNK, PAD = "UNK", "<PAD>"  # the vocabulary's last two entries, in this order
@@ -185,7 +185,7 @@ def masked_batches(generator, pad):
 # Part C — model and training
 # ======================================================================================
 
-def NER(tags, vocab_size, d_model=50):
+def NER(tags, vocab_size, d_model=CONFIG.d_model):
     """The LSTM tagger.
 
     Layers: Embedding(vocab_size, d_model) → LSTM(d_model) → Dense(len(tags)) → LogSoftmax.
@@ -270,7 +270,7 @@ def predict(sentence, model, vocab, tag_map):
     ### END CODE HERE ###
 
 
-def tag_corpus(model, x, y, pad, batch_size=64, transitions=None):
+def tag_corpus(model, x, y, pad, batch_size=CONFIG.batch_size, transitions=None):
     """Predicted and true tag ids of every sentence, padded with ``pad`` to the longest one.
 
     Runs the model in batches made by :func:`data_generator` (in order, the last batch's
@@ -347,7 +347,7 @@ def Reverse():
     return tl.Fn("Reverse", lambda x: jnp.flip(x, axis=1))
 
 
-def BiLSTM_NER(tags, vocab_size, d_model=50):
+def BiLSTM_NER(tags, vocab_size, d_model=CONFIG.d_model):
     """Bidirectional LSTM tagger: each position sees the words before *and* after it.
 
     Layers: Embedding(vocab_size, d_model) → Branch(LSTM(d_model), Serial(Reverse, LSTM(d_model),

@@ -248,7 +248,8 @@ class BertEmbeddings(tl.Layer):
     Weights: ``(token_table, segment_table, position_table, ln_scale, ln_bias)``.
     """
 
-    def __init__(self, vocab_size, d_model, max_len, n_segments=2, dropout=0.1, mode="train"):
+    def __init__(self, vocab_size, d_model, max_len, n_segments=2, dropout=CONFIG.dropout,
+                 mode="train"):
         super().__init__(n_in=2, n_out=2, name="BertEmbeddings")
         self._sizes = (vocab_size, n_segments, max_len, d_model)
         self._dropout, self._mode = dropout, mode
@@ -274,7 +275,7 @@ def AttentionMask():
     return tl.Fn("AttentionMask", lambda mask: (mask > 0)[:, None, None, :])
 
 
-def EncoderBlock(d_model, d_ff, n_heads, dropout=0.1, mode="train"):
+def EncoderBlock(d_model, d_ff, n_heads, dropout=CONFIG.dropout, mode="train"):
     """One post-LayerNorm Transformer encoder block, as in BERT: ``(x, attention_mask)`` →
     ``(x, attention_mask)``.
 
@@ -337,8 +338,9 @@ def MLMHead(vocab_size, d_model):
     ### END CODE HERE ###
 
 
-def BERTPretrainer(vocab_size, d_model=128, n_layers=2, n_heads=2, d_ff=512, max_len=128,
-                   dropout=0.1, mode="train"):
+def BERTPretrainer(vocab_size, d_model=CONFIG.d_model, n_layers=CONFIG.n_layers,
+                   n_heads=CONFIG.n_heads, d_ff=CONFIG.d_ff, max_len=CONFIG.max_seq_length,
+                   dropout=CONFIG.dropout, mode="train"):
     """BERT with its two pretraining heads.
 
     Inputs ``(input_ids, segment_ids, input_mask, masked_lm_positions)``; outputs
