@@ -4,8 +4,10 @@ import tempfile
 import numpy as np
 
 from grader.api import Assignment, Fail
-from grader.checks.common import (as_arrays, equals, frequencies_close, layer_names,
-                                  loop_summary, reshuffled_each_epoch, seeded_epochs)
+from grader.checks.common import (as_arrays, equals, frequencies_close, initialised, layer_names,
+                                  log_probabilities, log_softmax, lookup_model, loop_summary,
+                                  outputs, pads_ignored, random_weights, reshuffled_each_epoch,
+                                  seeded_epochs, shape_and_total, trax_api)
 from grader.compare import compare
 
 ASSIGNMENT = Assignment(
@@ -51,12 +53,10 @@ def gru_step(mod):
 @check("forward_GRU", points=1, subject="h", rtol=1e-5, atol=1e-6)
 def gru_matches_trax_cell(mod):
     """equals Trax's tl.GRUCell once its weights are mapped (gru_weights_from_trax)"""
-    from course.trax_compat import jax, tl, trax
     emb, h_dim = 3, 5
-    cell = tl.GRUCell(h_dim)
     x = np.linspace(-1, 1, emb, dtype=np.float32)[None]
     s = np.linspace(0.5, -0.5, h_dim, dtype=np.float32)[None]
-    cell.init((trax.shapes.signature(x), trax.shapes.signature(s)), rng=jax.random.PRNGKey(3))
+    cell = initialised(trax_api().tl.GRUCell(h_dim), (x, s), seed=3)
     w = mod.gru_weights_from_trax(cell.weights, emb)
     return mod.forward_GRU([x.T.astype(np.float64), s.T.astype(np.float64)], w)[0]
 
@@ -164,23 +164,17 @@ def generator_reshuffles_each_epoch(mod):
 
 # --- Part C ------------------------------------------------------------------------------
 
-def scale_up(model, seed):
-    """Replace every weight by a N(0, 1.5²) draw (fixed order and seed), so the recurrent
-    state visibly changes every output; Trax's default GRU init is too small for that."""
-    from course.trax_compat import jax
-    rng = np.random.default_rng(seed)
-    model.weights = jax.tree.map(
-        lambda w: rng.standard_normal(np.shape(w)).astype(np.float32) * 1.5, model.weights)
-    return model
+#: Scale of the random weights of the GRU models: Trax's default GRU init is too small for the
+#: recurrent state to change every output visibly.
+GRU_WEIGHT_SCALE = 1.5
 
 
-def small_lm(mod, mode="eval", **sizes):
-    from course.trax_compat import jax, trax
-    sizes = {"vocab_size": 20, "d_model": 8, "n_layers": 2, **sizes}
-    model = mod.GRULM(mode=mode, **sizes)
+def small_lm(mod, mode="eval"):
+    """GRULM(20, 8, 2) initialised for (2, 7) batches (one character in predict mode), with
+    random weights."""
+    model = mod.GRULM(vocab_size=20, d_model=8, n_layers=2, mode=mode)
     shape = (1, 1) if mode == "predict" else (2, 7)
-    model.init(trax.shapes.ShapeDtype(shape, np.int32), rng=jax.random.PRNGKey(0))
-    return scale_up(model, seed=0)
+    return random_weights(initialised(model, np.zeros(shape, np.int32)), 0, GRU_WEIGHT_SCALE)
 
 
 @check("GRULM", points=1, subject="layers")
@@ -195,35 +189,23 @@ TOKENS = np.array([[3, 5, 7, 2, 1, 0, 0], [4, 4, 9, 1, 0, 0, 0]], np.int32)
 @check("GRULM", points=1, subject="log-probabilities", **MODEL_TOL)
 def grulm_output(mod):
     """eval-mode output for a fixed (2, 7) batch and fixed initial weights"""
-    from course.trax_utils import jit_forward
-    return np.asarray(jit_forward(small_lm(mod))(TOKENS))
+    return outputs(small_lm(mod), TOKENS)
 
 
-def _normalised(got, expected):
-    if got["shape"] != [2, 7, 20]:
-        raise Fail(f"output shape: expected (2, 7, 20), got {tuple(got['shape'])}")
-    return compare(got["total_prob"], np.ones((2, 7)), name="sum of exp(output) over the vocabulary",
-                   rtol=1e-4)
-
-
-@check("GRULM", points=1, judge=_normalised)
+@check("GRULM", points=1, judge=log_probabilities((2, 7, 20), "GRULM", "the vocabulary"))
 def grulm_outputs_log_probabilities(mod):
     """outputs are log-probabilities: exp sums to 1 over the vocabulary (LogSoftmax last)"""
-    from course.trax_utils import jit_forward
-    out = np.asarray(jit_forward(small_lm(mod))(TOKENS))
-    return {"shape": list(out.shape), "total_prob": np.exp(out).sum(-1)}
+    return shape_and_total(outputs(small_lm(mod), TOKENS))
 
 
 @check("GRULM", points=1, subject="predict-mode steps", **MODEL_TOL)
 def grulm_predict_mode(mod):
     """in mode='predict' it takes one character per call and carries the GRU state between calls"""
-    from course.trax_utils import jit_forward
-    step = jit_forward(small_lm(mod, mode="predict"))
-    return [np.asarray(step(np.array([[c]], np.int32))) for c in (0, 5, 5, 9)]
+    model = small_lm(mod, mode="predict")  # outputs() carries the model's state between calls
+    return [outputs(model, np.array([[c]], np.int32)) for c in (0, 5, 5, 9)]
 
 
 def run_small_training(mod, config):
-    from course.trax_compat import trax
     model = mod.GRULM(vocab_size=256, d_model=8, n_layers=1)
     with tempfile.TemporaryDirectory() as out:
         loop = mod.train_model(model, mod.data_generator, LINES, LINES[:4], batch_size=2,
@@ -248,8 +230,7 @@ def train_uses_config(mod):
 
 def lm_batch(seed):
     rng = np.random.default_rng(seed)
-    logits = rng.standard_normal((2, 6, 11))
-    preds = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    preds = log_softmax(rng.standard_normal((2, 6, 11)))
     target = np.array([[3, 4, 5, 1, 0, 0], [7, 1, 0, 0, 0, 0]])
     return preds, target
 
@@ -260,19 +241,14 @@ def log_perplexity_value(mod):
     return mod.log_perplexity(*lm_batch(6))
 
 
-def _pads_ignored(got, expected):
-    return compare(got["changed_pads"], got["original"], rtol=1e-9,
-                   name="log_perplexity after changing predictions at padded positions")
-
-
-@check("log_perplexity", points=1, judge=_pads_ignored)
+@check("log_perplexity", points=1, judge=pads_ignored("log_perplexity", rtol=1e-9))
 def log_perplexity_ignores_padding(mod):
     """predictions at padded positions (target 0) do not change the result"""
     preds, target = lm_batch(7)
     changed = preds.copy()
     changed[target == 0] = np.log(1.0 / 11)
     return {"original": mod.log_perplexity(preds, target),
-            "changed_pads": mod.log_perplexity(changed, target)}
+            "changed": mod.log_perplexity(changed, target)}
 
 
 # --- Part D ------------------------------------------------------------------------------
@@ -284,7 +260,7 @@ LOG_PROBS = np.log(np.array([[0.1, 0.6, 0.3], [0.5, 0.2, 0.3]]))
 def gumbel_greedy(mod):
     """temperature 0 is greedy: the argmax of each of 200 rows (no noise may remain)"""
     logits = np.random.default_rng(9).standard_normal((200, 5))
-    return np.asarray(mod.gumbel_sample(logits - np.log(np.exp(logits).sum(-1, keepdims=True)), 0.0))
+    return np.asarray(mod.gumbel_sample(log_softmax(logits), 0.0))
 
 
 @check("gumbel_sample", points=1, judge=frequencies_close("sampling frequencies over 4,000 draws"))
@@ -298,17 +274,12 @@ def gumbel_follows_distribution(mod):
 def chain_model():
     """A predict-mode stand-in whose next character is fixed: 0→'x', 'a'→'b'→'c'→EOS,
     'p'→'q'→'p'… (never ends). Built directly in Trax so it does not depend on GRULM."""
-    from course.trax_compat import jax, tl, trax
-    vocab = 128
-    logits = np.full((vocab, vocab), -20.0, np.float32)
+    logits = np.full((128, 128), -20.0, np.float32)
     successor = {0: ord("x"), ord("a"): ord("b"), ord("b"): ord("c"), ord("c"): 1,
                  ord("p"): ord("q"), ord("q"): ord("p"), ord("x"): ord("a")}
     for src, dst in successor.items():
         logits[src, dst] = 20.0
-    model = tl.Serial(tl.Embedding(vocab, vocab), tl.LogSoftmax())
-    model.init(trax.shapes.ShapeDtype((1, 1), np.int32), rng=jax.random.PRNGKey(0))
-    model.weights = (logits, ())
-    return model
+    return lookup_model(logits)
 
 
 @check("generate", points=1, judge=equals("bc", "generated text"))
@@ -326,11 +297,11 @@ def generate_respects_num_chars(mod):
 def reference_gru(seed, vocab=128, d_model=16):
     """A small predict-mode GRU language model built in Trax (independent of GRULM), with
     weights drawn large enough that the carried state changes every prediction."""
-    from course.trax_compat import jax, tl, trax
+    tl = trax_api().tl
     model = tl.Serial(tl.ShiftRight(mode="predict"), tl.Embedding(vocab, d_model),
                       tl.GRU(d_model, mode="predict"), tl.Dense(vocab), tl.LogSoftmax())
-    model.init(trax.shapes.ShapeDtype((1, 1), np.int32), rng=jax.random.PRNGKey(seed))
-    return scale_up(model, seed)
+    return random_weights(initialised(model, np.zeros((1, 1), np.int32), seed), seed,
+                          GRU_WEIGHT_SCALE)
 
 
 @check("generate", points=2, subject="generated text", timeout=300)

@@ -6,8 +6,10 @@ import numpy as np
 import pandas as pd
 
 from grader.api import Assignment, Fail
-from grader.checks.common import (as_arrays, equals, initialised, layer_names, loop_summary,
-                                  outputs, reshuffled_each_epoch, seeded_epochs)
+from grader.checks.common import (as_arrays, equals, initialised, layer_names, log_probabilities,
+                                  lookup_model, loop_summary, outputs, pads_ignored,
+                                  reshuffled_each_epoch, seeded_epochs, shape_and_total,
+                                  trax_api)
 from grader.compare import compare
 
 ASSIGNMENT = Assignment(
@@ -118,13 +120,14 @@ def generator_reshuffles_each_epoch(mod):
                          lambda batch: str([int(i) for i in batch[0][0] if i != P]), len(X))
 
 
-def _loss_weights(got, expected):
+def float32_loss_weights(got, expected):
+    """Judge: the batches equal the expected ones and the weights are float32."""
     if got["dtype"] != "float32":
         raise Fail(f"weights dtype: expected float32 (what Trax's loss layers use), got {got['dtype']}")
     return compare(got["batch"], expected["batch"], name="(X, Y, W)")
 
 
-@check("masked_batches", points=2, judge=_loss_weights)
+@check("masked_batches", points=2, judge=float32_loss_weights)
 def masked_first_batch(mod):
     """(X, Y) → (X, Y, W) with W float32, 0.0 where Y is the pad id and 1.0 elsewhere"""
     source = iter([(np.array([[1, 2, 3], [4, 5, P]]), np.array([[0, 1, 0], [1, 1, P]]))])
@@ -153,21 +156,12 @@ def ner_layers(mod):
     return layer_names(mod.NER(TAG_MAP5, 12, 6))
 
 
-def log_probabilities(shape, what):
-    def judge(got, expected):
-        if got["shape"] != list(shape):
-            raise Fail(f"{what} output shape: expected {tuple(shape)} = (batch, length, number "
-                       f"of tags), got {tuple(got['shape'])}")
-        return compare(got["total_prob"], np.ones(shape[:2]), rtol=1e-4,
-                       name="sum of exp(output) over the tags")
-    return judge
+def tag_log_probabilities(shape, what):
+    """Judge: ``what`` outputs (batch, length, n_tags) log-probabilities of this ``shape``."""
+    return log_probabilities(shape, what, "the tags", axes="(batch, length, number of tags)")
 
 
-def shape_and_total(out):
-    return {"shape": list(out.shape), "total_prob": np.exp(out).sum(-1)}
-
-
-@check("NER", points=1, judge=log_probabilities((2, 6, 5), "NER"))
+@check("NER", points=1, judge=tag_log_probabilities((2, 6, 5), "NER"))
 def ner_outputs_log_probabilities(mod):
     """output (batch, length, n_tags) log-probabilities: exp sums to 1 over the tags (LogSoftmax last)"""
     return shape_and_total(forward(small_tagger(mod)))
@@ -209,9 +203,8 @@ def train_uses_config(mod):
 @check("train_model", points=1, subject="training setup", timeout=300)
 def train_with_other_loss(mod):
     """a loss layer passed as loss_layer is the one trained (the CRF extension needs this)"""
-    from course.trax_compat import tl
     info = run_small_training(mod, mod.NERConfig(n_eval_batches=1, steps_per_checkpoint=2),
-                              loss_layer=tl.WeightedCategoryCrossEntropy())
+                              loss_layer=trax_api().tl.WeightedCategoryCrossEntropy())
     return {k: info[k] for k in ("step", "loss", "optimizer")}
 
 
@@ -258,15 +251,11 @@ def entity_f1_missed_entity(mod):
 
 def word_to_tag_model(vocab, tag_of_word, tag_map):
     """A stand-in tagger, built in Trax independently of NER: each word id's output is a
-    fixed tag (Embedding rows of log-probabilities, then LogSoftmax)."""
-    from course.trax_compat import jax, tl, trax
+    fixed tag."""
     table = np.full((len(vocab), len(tag_map)), -10.0, np.float32)
     for word, i in vocab.items():
         table[i, tag_map[tag_of_word[word]]] = 10.0
-    model = tl.Serial(tl.Embedding(len(vocab), len(tag_map)), tl.LogSoftmax())
-    model.init(trax.shapes.ShapeDtype((1, 3), np.int32), rng=jax.random.PRNGKey(0))
-    model.weights = (table, ())
-    return model
+    return lookup_model(table)
 
 
 PREDICT_TAGS = {"Peter": "B-per", "Paris": "B-geo", "visited": "O", "UNK": "I-per", "<PAD>": "O"}
@@ -311,11 +300,9 @@ def lstm_step(mod):
 
 def trax_lstm_cell(n_h, n_x, seed):
     """A tl.LSTMCell with weights from a fixed key, an input and a state; the cell's output."""
-    from course.trax_compat import jax, tl, trax
-    cell = tl.LSTMCell(n_h)
     x = np.linspace(-1, 1, n_x, dtype=np.float32)[None]
     state = np.linspace(0.8, -0.6, 2 * n_h, dtype=np.float32)[None]  # [c, h]
-    cell.init((trax.shapes.signature(x), trax.shapes.signature(state)), rng=jax.random.PRNGKey(seed))
+    cell = initialised(trax_api().tl.LSTMCell(n_h), (x, state), seed)
     h_new, state_new = cell((x, state))
     return cell, x, state, [np.asarray(h_new).T, np.asarray(state_new)[:, :n_h].T]
 
@@ -343,7 +330,7 @@ def bilstm_layers(mod):
     return layer_names(mod.BiLSTM_NER(TAG_MAP5, 12, 6))
 
 
-@check("BiLSTM_NER", points=1, judge=log_probabilities((2, 6, 5), "BiLSTM_NER"))
+@check("BiLSTM_NER", points=1, judge=tag_log_probabilities((2, 6, 5), "BiLSTM_NER"))
 def bilstm_outputs_log_probabilities(mod):
     """output (batch, length, n_tags) log-probabilities (exp sums to 1 over the tags)"""
     return shape_and_total(forward(small_tagger(mod, "BiLSTM_NER")))
@@ -437,12 +424,7 @@ def crf_log_partition_small(mod):
     return {"result": result, "inputs": [emissions, mask, transitions]}
 
 
-def _pads_ignored(got, expected):
-    return compare(got["changed"], got["original"], rtol=1e-6, atol=1e-6,
-                   name="log Z after changing the emissions at padded positions")
-
-
-@check("crf_log_partition", points=1, judge=_pads_ignored)
+@check("crf_log_partition", points=1, judge=pads_ignored("log Z", rtol=1e-6, atol=1e-6))
 def crf_log_partition_ignores_pads(mod):
     """emissions at padded positions do not change log Z"""
     emissions, _, mask, transitions = crf_case(2, 5, 3, [5, 2], seed=3)
@@ -451,7 +433,8 @@ def crf_log_partition_ignores_pads(mod):
             "changed": np.asarray(mod.crf_log_partition(changed, mask, transitions))}
 
 
-def _viterbi(got, expected):
+def best_paths(got, expected):
+    """Judge: the paths have the sentence lengths and equal the brute-force best paths."""
     lengths = [len(p) for p in got["result"]]
     wanted = [int(m.sum()) for m in got["inputs"][1]]
     if lengths != wanted:
@@ -459,7 +442,7 @@ def _viterbi(got, expected):
     return compare(got["result"], brute_force_viterbi(*got["inputs"]), name="best paths (brute force)")
 
 
-@check("viterbi_decode", points=2, judge=_viterbi)
+@check("viterbi_decode", points=2, judge=best_paths)
 def viterbi_small(mod):
     """best paths of 3 sentences (lengths 4, 1, 3; 3 tags) equal the brute-force argmax over all paths"""
     emissions, _, mask, transitions = crf_case(3, 4, 3, [4, 1, 3], seed=4)

@@ -1,14 +1,15 @@
 """Hidden checks for assignment 2. Descriptions are shown on failure: they reveal no inputs."""
+import itertools
+
 import numpy as np
 
 from grader.api import Fail
-from grader.checks.a2_ner import (ASSIGNMENT, MODEL_TOL, P, _loss_weights, _viterbi,
-                                  against_brute_force, as_state_pair, batches,
-                                  brute_force_log_partition, brute_force_scores, crf_case,
-                                  forward, gmb_frame, log_probabilities, lstm_inputs,
-                                  run_small_training, scores_for, shape_and_total, small_tagger,
-                                  word_to_tag_model)
-from grader.checks.common import as_arrays, equals, layer_names
+from grader.checks.a2_ner import (ASSIGNMENT, MODEL_TOL, against_brute_force, as_state_pair,
+                                  batches, best_paths, brute_force_log_partition,
+                                  brute_force_scores, crf_case, float32_loss_weights, forward,
+                                  gmb_frame, lstm_inputs, run_small_training, scores_for,
+                                  small_tagger, tag_log_probabilities, word_to_tag_model)
+from grader.checks.common import as_arrays, equals, layer_names, shape_and_total
 
 check = ASSIGNMENT.check
 
@@ -56,7 +57,7 @@ def generator_other_batch_size(mod):
     return [b for pair in batches(mod, 4, batch_size=3, x=x, y=y, pad=0) for b in pair]
 
 
-@check("masked_batches", points=1, hidden=True, judge=_loss_weights)
+@check("masked_batches", points=1, hidden=True, judge=float32_loss_weights)
 def masked_other_pad(mod):
     """another pad id and several batches"""
     source = iter([(np.array([[3, 0]]), np.array([[1, 0]])), (np.array([[2, 2, 0]]), np.array([[0, 1, 0]]))])
@@ -113,7 +114,7 @@ def lstm_other_sizes(mod):
     return as_state_pair(mod.lstm_cell_forward(x, h, c, w))
 
 
-@check("BiLSTM_NER", points=1, hidden=True, judge=log_probabilities((2, 6, 3), "BiLSTM_NER"))
+@check("BiLSTM_NER", points=1, hidden=True, judge=tag_log_probabilities((2, 6, 3), "BiLSTM_NER"))
 def bilstm_other_sizes(mod):
     """another tag set and model size"""
     return shape_and_total(forward(small_tagger(mod, "BiLSTM_NER", 20, 7, {"O": 0, "B": 1, "I": 2}, 5)))
@@ -146,7 +147,6 @@ def _probabilities_sum_to_one(got, expected):
 @check("crf_log_partition", points=1, hidden=True, judge=_probabilities_sum_to_one)
 def crf_normalises(mod):
     """score - log Z defines a probability distribution over the tag paths"""
-    import itertools
     emissions, _, mask, transitions = crf_case(1, 3, 3, [3], seed=33)
     paths = np.array(list(itertools.product(range(3), repeat=3)))
     log_z = float(np.asarray(mod.crf_log_partition(emissions, mask, transitions))[0])
@@ -155,7 +155,7 @@ def crf_normalises(mod):
     return np.array(scores) - log_z
 
 
-@check("viterbi_decode", points=1, hidden=True, judge=_viterbi)
+@check("viterbi_decode", points=1, hidden=True, judge=best_paths)
 def viterbi_other(mod):
     """other sizes and sentence lengths"""
     emissions, _, mask, transitions = crf_case(2, 5, 4, [2, 5], seed=34)

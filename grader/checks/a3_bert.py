@@ -1,11 +1,14 @@
 """Public checks for assignment 3 (BERT pretraining)."""
 import random
 import tempfile
+from pathlib import Path
 
 import numpy as np
 
 from grader.api import Assignment, Fail
-from grader.checks.common import equals, initialised, layer_names, loop_summary, outputs
+from grader.checks.common import (equals, initialised, layer_names, log_probabilities, log_softmax,
+                                  loop_summary, outputs, pads_ignored, random_weights,
+                                  scaled_weights, shape_and_total, weight_shapes)
 from grader.compare import compare
 
 ASSIGNMENT = Assignment(
@@ -109,7 +112,9 @@ def masking_statistics(mod, tokens, prob, max_predictions, draws=3000):
     return {"shares": {k: v / total for k, v in counts.items()}, **layout}
 
 
-def _masking_layout(number):
+def predictions_laid_out(number):
+    """Judge for :func:`masking_statistics`: ``number`` predictions each time, never [CLS] or
+    [SEP], positions sorted, labels the original tokens, no other token changed."""
     def judge(got, expected):
         if got["special_masked"]:
             raise Fail(f"[CLS] or [SEP] was chosen for prediction in {got['special_masked']} of 3,000 "
@@ -126,13 +131,13 @@ def _masking_layout(number):
     return judge
 
 
-@check("create_masked_lm_predictions", points=1, judge=_masking_layout(6))
+@check("create_masked_lm_predictions", points=1, judge=predictions_laid_out(6))
 def masking_layout(mod):
     """over 3,000 draws: never [CLS]/[SEP], always round(41 * 0.15) = 6 predictions, positions sorted, labels = originals"""
     return masking_statistics(mod, TOKENS, 0.15, 20)
 
 
-@check("create_masked_lm_predictions", points=1, judge=_masking_layout(4))
+@check("create_masked_lm_predictions", points=1, judge=predictions_laid_out(4))
 def masking_cap(mod):
     """max_predictions_per_seq = 4 caps the number of predictions (round(41 * 0.15) = 6 would be more)"""
     return masking_statistics(mod, TOKENS, 0.15, 4, draws=500)
@@ -209,7 +214,9 @@ def pair_statistics(mod, draws=300, max_seq_length=30):
     return stats
 
 
-def _pairs(got, expected):
+def sound_pairs(got, expected):
+    """Judge for :func:`pair_statistics`: lengths, segments, random B from another document
+    (about half of the instances), actual B following A."""
     if got["too_long"]:
         raise Fail(f"{got['too_long']} instances are longer than max_seq_length")
     if got["bad_segments"]:
@@ -227,7 +234,7 @@ def _pairs(got, expected):
                    "chunks of a single sentence, which are always random)")
 
 
-@check("create_instances_from_document", points=2, judge=_pairs)
+@check("create_instances_from_document", points=2, judge=sound_pairs)
 def instance_pairs(mod):
     """over 300 documents: lengths, segment ids, random B from another document (~50 %), actual B follows A"""
     return pair_statistics(mod)
@@ -297,14 +304,14 @@ def training_instances_documents(mod):
 CHINESE = "我爱北京。\n北京是中国的首都。\n\n今天天气很好。\n我们去公园。\n"
 
 
-def chinese_tokenizer():
-    """The course's real tokenizer with a small vocabulary of the text's characters."""
+def chinese_tokenizer(directory):
+    """The course's real tokenizer with a small vocabulary of the text's characters, its
+    vocabulary file written in ``directory``."""
     from course.wordpiece import SPECIAL_TOKENS, Tokenizer
     chars = sorted({c for c in CHINESE if not c.isspace()})
-    path = tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8")
-    path.write("\n".join(SPECIAL_TOKENS + chars) + "\n")
-    path.close()
-    return Tokenizer(path.name), chars
+    path = Path(directory) / "vocab.txt"
+    path.write_text("\n".join(SPECIAL_TOKENS + chars) + "\n", encoding="utf-8")
+    return Tokenizer(path), chars
 
 
 def _chinese(got, expected):
@@ -317,8 +324,10 @@ def _chinese(got, expected):
 @check("create_training_instances", points=1, judge=_chinese, timeout=300)
 def chinese_documents(mod):
     """a two-document Chinese text with the course tokenizer: every token is one character"""
-    tokenizer, chars = chinese_tokenizer()
-    instances = mod.create_training_instances(CHINESE, tokenizer, 32, 1, 0.0, 0.15, 5, random.Random(8))
+    with tempfile.TemporaryDirectory() as directory:
+        tokenizer, chars = chinese_tokenizer(directory)
+        instances = mod.create_training_instances(CHINESE, tokenizer, 32, 1, 0.0, 0.15, 5,
+                                                  random.Random(8))
     tokens = {t for inst in instances for t in unmasked(inst)}
     return {"non_characters": sorted(tokens - set(chars) - set(SPECIAL)), "n_instances": len(instances)}
 
@@ -419,10 +428,7 @@ def embeddings_outputs(mod):
 @check("BertEmbeddings", points=1, subject="embeddings", **MODEL_TOL)
 def embeddings_eval_values(mod):
     """eval-mode embeddings for a fixed batch and fixed weights (token + segment + position, LayerNorm)"""
-    layer = initialised(embeddings(mod), (IDS, SEG))
-    from course.trax_compat import jax
-    rng = np.random.default_rng(0)
-    layer.weights = jax.tree.map(lambda w: rng.standard_normal(np.shape(w)).astype(np.float32), layer.weights)
+    layer = random_weights(initialised(embeddings(mod), (IDS, SEG)), seed=0)
     return outputs(layer, (IDS, SEG))[0]
 
 
@@ -466,20 +472,15 @@ def encoder_values(mod):
     return [out[0], out[1].astype(np.int32)]
 
 
-def _padding_ignored(got, expected):
-    if got["max_change_at_real"] > 1e-5:
-        raise Fail(f"changing the vectors at padded positions changed the outputs at real positions by "
-                   f"up to {got['max_change_at_real']:.3g}: pass the mask to the attention")
-
-
-@check("EncoderBlock", points=1, judge=_padding_ignored)
+@check("EncoderBlock", points=1, judge=pads_ignored(
+    "outputs at real positions", rtol=0, atol=1e-5, hint="pass the mask to the attention"))
 def encoder_ignores_padded_keys(mod):
     """attention ignores padded keys: changing padded positions leaves real positions' outputs unchanged"""
     layer = initialised(block(mod), (X, attention_mask()), seed=3)
     changed = X.copy()
     changed[MASK == 0] = 5.0
     a, b = outputs(layer, (X, attention_mask()))[0], outputs(layer, (changed, attention_mask()))[0]
-    return {"max_change_at_real": float(np.abs(a - b)[MASK > 0].max())}
+    return {"original": a[MASK > 0], "changed": b[MASK > 0]}
 
 
 @check("Pooler", points=1, subject="pooled", **MODEL_TOL)
@@ -499,9 +500,7 @@ def _first_token_tanh(got, expected):
 @check("Pooler", points=1, judge=_first_token_tanh)
 def pooler_uses_cls_and_tanh(mod):
     """uses the [CLS] (first) vector only, through Dense and tanh (values in (-1, 1))"""
-    layer = initialised(mod.Pooler(D), X, seed=5)
-    from course.trax_compat import jax
-    layer.weights = jax.tree.map(lambda w: np.asarray(w) * 3, layer.weights)
+    layer = scaled_weights(initialised(mod.Pooler(D), X, seed=5), 3)
     changed = X.copy()
     changed[:, 1:] += 3.0
     a, b = outputs(layer, X), outputs(layer, changed)
@@ -509,19 +508,7 @@ def pooler_uses_cls_and_tanh(mod):
             "min": float(a.min())}
 
 
-def log_probs_judge(shape, what):
-    def judge(got, expected):
-        if got["shape"] != list(shape):
-            raise Fail(f"{what} output shape: expected {tuple(shape)}, got {tuple(got['shape'])}")
-        return compare(got["total"], np.ones(shape[:-1]), rtol=1e-4, name=f"sum of exp({what} output)")
-    return judge
-
-
-def shape_and_total(out):
-    return {"shape": list(np.shape(out)), "total": np.exp(out).sum(-1)}
-
-
-@check("NSPHead", points=1, judge=log_probs_judge((2, 2), "NSPHead"))
+@check("NSPHead", points=1, judge=log_probabilities((2, 2), "NSPHead", "the 2 classes"))
 def nsp_head_log_probs(mod):
     """(batch, d_model) → (batch, 2) log-probabilities"""
     return shape_and_total(run(mod.NSPHead(), X[:, 0], seed=6))
@@ -541,13 +528,8 @@ def tied_output(mod):
     layer = initialised(mod.TiedOutput(V), (h, table))
     bias = rng.standard_normal(V).astype(np.float32)
     layer.weights = bias
-    return {"weight_shapes": [list(np.shape(w)) for w in jax_leaves(layer.weights)],
+    return {"weight_shapes": [list(shape) for shape in weight_shapes(layer)],
             "logits": outputs(layer, (h, table)), "answer": h @ table.T + bias}
-
-
-def jax_leaves(tree):
-    from course.trax_compat import jax
-    return jax.tree.leaves(tree)
 
 
 def mlm_inputs():
@@ -555,7 +537,7 @@ def mlm_inputs():
     return (X, table, POS)
 
 
-@check("MLMHead", points=1, judge=log_probs_judge((2, 2, V), "MLMHead"))
+@check("MLMHead", points=1, judge=log_probabilities((2, 2, V), "MLMHead", "the vocabulary"))
 def mlm_head_log_probs(mod):
     """(x, table, positions (batch, P)) → (batch, P, vocab) log-probabilities"""
     return shape_and_total(run(mod.MLMHead(V, D), mlm_inputs(), seed=9))
@@ -621,24 +603,17 @@ def _one_table(got, expected):
 def pretrainer_tied(mod):
     """one (vocab, d_model) table serves the input embedding and the MLM output (tied weights)"""
     model = initialised(pretrainer(mod), BATCH)
-    shapes = [np.shape(w) for w in jax_leaves(model.weights)]
-    return {"tables": sum(s in [(V, D), (D, V)] for s in shapes)}
+    return {"tables": sum(s in [(V, D), (D, V)] for s in weight_shapes(model))}
 
 
-def _pads(got, expected):
-    if got["change"] > 1e-5:
-        raise Fail(f"changing the token ids at padded positions (input_mask 0) changed the outputs by "
-                   f"{got['change']:.3g}: the attention must ignore padded keys")
-
-
-@check("BERTPretrainer", points=1, judge=_pads)
+@check("BERTPretrainer", points=1, judge=pads_ignored(
+    "outputs", rtol=0, atol=1e-5, hint="the attention must ignore padded keys (input_mask 0)"))
 def pretrainer_ignores_pads(mod):
     """changing the tokens at padded positions (input_mask 0) does not change the outputs"""
     model = initialised(pretrainer(mod), BATCH, seed=12)
     changed = IDS.copy()
     changed[MASK == 0] = 17
-    a, b = outputs(model, BATCH), outputs(model, (changed, SEG, MASK, POS))
-    return {"change": max(float(np.abs(x - y).max()) for x, y in zip(a, b))}
+    return {"original": outputs(model, BATCH), "changed": outputs(model, (changed, SEG, MASK, POS))}
 
 
 @check("BERTPretrainer", points=1, subject="(mlm, nsp)", **MODEL_TOL)
@@ -651,10 +626,8 @@ def pretrainer_values(mod):
 
 def loss_inputs(seed=14):
     rng = np.random.default_rng(seed)
-    logits = rng.standard_normal((2, 3, 5))
-    mlm = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
-    nsp_logits = rng.standard_normal((2, 2))
-    nsp = nsp_logits - np.log(np.exp(nsp_logits).sum(-1, keepdims=True))
+    mlm = log_softmax(rng.standard_normal((2, 3, 5)))
+    nsp = log_softmax(rng.standard_normal((2, 2)))
     ids = np.array([[1, 4, 0], [2, 0, 0]])
     weights = np.array([[1.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
     labels = np.array([1, 0])
@@ -683,12 +656,7 @@ def loss_values(mod):
     return {"result": result, "inputs": [mlm, nsp, ids, weights, labels]}
 
 
-def _padding_free(got, expected):
-    return compare(got["changed"], got["original"], rtol=1e-6,
-                   name="MLM loss after changing predictions at padded (weight 0) positions")
-
-
-@check("pretraining_loss", points=1, judge=_padding_free)
+@check("pretraining_loss", points=1, judge=pads_ignored("MLM loss", rtol=1e-6))
 def loss_ignores_padded_predictions(mod):
     """predictions at padded positions (weight 0) do not change the MLM loss"""
     mlm, nsp, ids, weights, labels = loss_inputs(15)

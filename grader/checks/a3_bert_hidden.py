@@ -1,12 +1,15 @@
 """Hidden checks for assignment 3. Descriptions are shown on failure: they reveal no inputs."""
 import random
+import tempfile
 
 import numpy as np
 
+from grader.api import Fail
 from grader.checks.a3_bert import (ASSIGNMENT, MODEL_TOL, VOCAB_WORDS, WhitespaceTokenizer, X,
-                                   _masking_layout, _pairs, as_plain, corpus, log_probs_judge,
-                                   masking_statistics, pair_statistics, plain_features, pretrainer,
-                                   run, shape_and_total, small_instance, toy_features, truncated)
+                                   as_plain, corpus, masking_statistics, pair_statistics,
+                                   plain_features, predictions_laid_out, pretrainer, run,
+                                   small_instance, sound_pairs, toy_features, truncated)
+from grader.checks.common import log_probabilities, log_softmax, shape_and_total
 
 check = ASSIGNMENT.check
 
@@ -27,13 +30,13 @@ TOKENS_SHORT = ["[CLS]", "a", "b", "[SEP]", "c", "[SEP]"]
 TOKENS_LONG = ["[CLS]"] + [f"w{i}" for i in range(100)] + ["[SEP]"] + [f"u{i}" for i in range(60)] + ["[SEP]"]
 
 
-@check("create_masked_lm_predictions", points=1, hidden=True, judge=_masking_layout(1))
+@check("create_masked_lm_predictions", points=1, hidden=True, judge=predictions_laid_out(1))
 def masking_short_sequence(mod):
     """a very short sequence still gets at least one prediction"""
     return masking_statistics(mod, TOKENS_SHORT, 0.15, 20, draws=500)
 
 
-@check("create_masked_lm_predictions", points=1, hidden=True, judge=_masking_layout(20))
+@check("create_masked_lm_predictions", points=1, hidden=True, judge=predictions_laid_out(20))
 def masking_capped(mod):
     """a long sequence: the number of predictions is capped by max_predictions_per_seq"""
     return masking_statistics(mod, TOKENS_LONG, 0.15, 20, draws=500)
@@ -46,7 +49,7 @@ def instances_other_document(mod):
                                                        VOCAB_WORDS, random.Random(31)))
 
 
-@check("create_instances_from_document", points=1, hidden=True, judge=_pairs)
+@check("create_instances_from_document", points=1, hidden=True, judge=sound_pairs)
 def instance_pairs_long(mod):
     """pair statistics with a longer maximum length"""
     return pair_statistics(mod, draws=200, max_seq_length=50)
@@ -67,7 +70,6 @@ def features_other_sizes(mod):
 
 
 def _shuffled_passes(got, expected):
-    from grader.api import Fail
     passes = got["passes"]
     if any(sorted(p) != list(range(6)) for p in passes):
         raise Fail("with shuffle=True each pass must use every feature once")
@@ -106,7 +108,7 @@ def pooler_other(mod):
     return run(mod.Pooler(8), X[::-1].copy(), seed=36)
 
 
-@check("NSPHead", points=1, hidden=True, judge=log_probs_judge((3, 2), "NSPHead"))
+@check("NSPHead", points=1, hidden=True, judge=log_probabilities((3, 2), "NSPHead", "the 2 classes"))
 def nsp_head_other(mod):
     """another batch size"""
     return shape_and_total(run(mod.NSPHead(), np.ones((3, 5), np.float32), seed=37))
@@ -135,8 +137,7 @@ def pretrainer_one_layer(mod):
 def loss_other(mod):
     """another batch"""
     rng = np.random.default_rng(40)
-    logits = rng.standard_normal((3, 2, 4))
-    mlm = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    mlm = log_softmax(rng.standard_normal((3, 2, 4)))
     nsp = np.log(np.array([[0.9, 0.1], [0.4, 0.6], [0.5, 0.5]]))
     ids, weights, labels = np.array([[3, 1], [0, 0], [2, 0]]), np.array([[1.0, 1.0], [0.0, 0.0], [1.0, 0.0]]), np.array([0, 1, 1])
     return [float(mod.mlm_loss(mlm, ids, weights)), float(mod.nsp_loss(nsp, labels)),
@@ -155,7 +156,6 @@ def accuracies_other(mod):
 @check("train_model", points=1, hidden=True, subject="steps", timeout=300)
 def train_other_steps(mod):
     """another number of steps"""
-    import tempfile
     features = toy_features(4, seq=7, preds=2)
     model = pretrainer(mod, mode="train")
     with tempfile.TemporaryDirectory() as out:

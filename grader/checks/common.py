@@ -1,4 +1,11 @@
-"""Helpers shared by the assignments' checks."""
+"""Helpers shared by the assignments' checks: builders of inputs and models, and judges.
+
+Trax is imported on first use (:func:`trax_api`), so that loading a check module, e.g. to
+list an assignment's exercises, stays fast.
+"""
+import importlib
+import random
+
 import numpy as np
 
 from grader.api import Fail
@@ -11,6 +18,43 @@ def equals(answer, subject):
     return lambda got, expected: compare(got, answer, name=subject)
 
 
+def log_softmax(logits):
+    """Log-probabilities over the last axis of ``logits`` (NumPy, any shape)."""
+    return logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+
+
+def shape_and_total(log_probs):
+    """Plain facts to judge log-probabilities: their shape and exp summed over the last axis."""
+    return {"shape": list(np.shape(log_probs)), "total_prob": np.exp(log_probs).sum(-1)}
+
+
+def log_probabilities(shape, what, over, axes=""):
+    """Judge for :func:`shape_and_total`: ``what``'s output has ``shape`` (its axes named by
+    ``axes``) and exp of it sums to 1 over the last axis (which holds ``over``)."""
+    def judge(got, expected):
+        if got["shape"] != list(shape):
+            raise Fail(f"{what} output shape: expected {tuple(shape)}{' = ' + axes if axes else ''}, "
+                       f"got {tuple(got['shape'])}")
+        return compare(got["total_prob"], np.ones(shape[:-1]), rtol=1e-4,
+                       name=f"sum of exp({what} output) over {over}")
+    return judge
+
+
+def pads_ignored(what, hint="", rtol=1e-6, atol=1e-8):
+    """Judge for ``{"original": …, "changed": …}``, a result computed before and after changing
+    the input at padded positions: the two must be equal. ``hint`` says what to fix."""
+    def judge(got, expected):
+        verdict = compare(got["changed"], got["original"], rtol=rtol, atol=atol,
+                          name=f"{what} after changing the input at padded positions")
+        return f"{verdict}: {hint}" if verdict and hint else verdict
+    return judge
+
+
+def trax_api():
+    """:mod:`course.trax_compat` (with its ``jax``, ``tl`` and ``trax``), imported on first use."""
+    return importlib.import_module("course.trax_compat")
+
+
 def layer_names(model):
     """Names of a Serial model's top-level layers."""
     return [layer.name for layer in model.sublayers]
@@ -19,17 +63,46 @@ def layer_names(model):
 def initialised(layer, inputs, seed=0):
     """``layer`` initialised for ``inputs`` (an array, or a tuple of arrays for a layer with
     several inputs) with weights drawn from the fixed key ``seed``."""
-    from course.trax_compat import jax, trax
+    jax, trax = trax_api().jax, trax_api().trax
     layer.init(tuple(trax.shapes.signature(x) for x in inputs) if isinstance(inputs, tuple)
                else trax.shapes.signature(inputs), rng=jax.random.PRNGKey(seed))
     return layer
 
 
+def random_weights(layer, seed, scale=1.0):
+    """``layer`` (initialised) with every weight replaced by a N(0, scale²) float32 draw, in a
+    fixed order from ``seed``: larger than Trax's initialisers, so every part visibly acts."""
+    rng = np.random.default_rng(seed)
+    layer.weights = trax_api().jax.tree.map(
+        lambda w: rng.standard_normal(np.shape(w)).astype(np.float32) * scale, layer.weights)
+    return layer
+
+
+def scaled_weights(layer, factor):
+    """``layer`` (initialised) with every weight multiplied by ``factor``."""
+    layer.weights = trax_api().jax.tree.map(lambda w: np.asarray(w) * factor, layer.weights)
+    return layer
+
+
+def weight_shapes(layer):
+    """Shapes of all of ``layer``'s weight arrays, in order."""
+    return [np.shape(w) for w in trax_api().jax.tree.leaves(layer.weights)]
+
+
+def lookup_model(table):
+    """A stand-in model built in Trax: token id i → LogSoftmax(table[i]) (an Embedding whose
+    weights are ``table``, (n_ids, n_outputs)); independent of the students' models."""
+    tl = trax_api().tl
+    model = initialised(tl.Serial(tl.Embedding(*np.shape(table)), tl.LogSoftmax()),
+                        np.zeros((1, 1), np.int32))
+    model.weights = (np.asarray(table, np.float32), ())
+    return model
+
+
 def outputs(layer, inputs):
     """An initialised layer's outputs on ``inputs`` through its compiled forward pass, as NumPy
     (a list of arrays for a layer with several outputs)."""
-    from course.trax_utils import jit_forward
-    out = jit_forward(layer)(inputs)
+    out = importlib.import_module("course.trax_utils").jit_forward(layer)(inputs)
     return [np.asarray(o) for o in out] if isinstance(out, tuple) else np.asarray(out)
 
 
@@ -50,8 +123,6 @@ def seeded_epochs(make_generator, read_item, n_items, n_epochs=4):
     """Items of ``n_epochs`` epochs of a shuffling generator after ``random.seed(0)``, twice:
     ``{"epochs": [[item, …] per epoch], "again": same from a second run}``. ``read_item``
     turns one yielded batch into the item (the generator must have batch size 1)."""
-    import random
-
     def epochs():
         random.seed(0)
         gen = make_generator()
