@@ -1,87 +1,195 @@
-"""Gradescope entry point: grade ``/autograder/submission`` and always write results.json.
+"""Gradescope entry point: ``python -m grader.autograder ASSIGNMENT [MODULE ...]``.
 
-Runs on Gradescope as ``run_autograder`` (see :mod:`grader.gradescope`). The submitted
-files (e.g. ``montecarlo.py``, or folders laid out like ``assignments/``) are placed into
-a fresh copy of the assignment layout; grading (all checks, hidden ones included) runs in
-a child process with a time limit, so a submission that exits, hangs or crashes the
-interpreter still gets a results.json saying what happened. ``AUTOGRADER_ROOT`` replaces
-``/autograder`` (for tests).
+``run_autograder`` (see :mod:`grader.gradescope`) runs this from ``/autograder/source``. It
+grades the upload in ``$AUTOGRADER_ROOT/submission`` (default ``/autograder``) and always
+writes ``$AUTOGRADER_ROOT/results/results.json``:
+
+1. find the assignment's module files (e.g. ``gru_lm.py``) in the upload — the file itself,
+   inside a folder, or inside a zip of the folder; a missing or misnamed file becomes one test
+   entry that names the file to upload;
+2. grade them with every check, hidden ones included, in a child ``python -m grader`` process
+   with a deadline (``AUTOGRADER_DEADLINE`` seconds in all, default below Gradescope's
+   10-minute timeout), so a submission that exits, hangs or crashes Python still gets a
+   results.json saying what happened;
+3. add the run's summary (points, and a hint when the module could not be imported).
+
+This process imports nothing heavy (no NumPy, no Trax), so the child has the memory to itself.
 """
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
+import zipfile
 from pathlib import Path
 
 SOURCE = Path(__file__).resolve().parent.parent
-TIME_LIMIT = float(os.environ.get("AUTOGRADER_TIME_LIMIT", 1800))
+DEFAULT_DEADLINE = 540.0  # seconds; Gradescope's default timeout is 600
+WRITE_MARGIN = 10.0  # seconds kept back to write results.json after stopping the grader
+IMPORT_FAILED = "could not import"
 
 
-def module_homes():
-    """{module file name: assignment} for every graded student module."""
-    from grader.registry import available_assignments, load_spec
-    homes = {}
-    for name in available_assignments():
-        for module in load_spec(name)[0].modules:
-            homes[f"{module}.py"] = name
-    return homes
+def deadline_seconds():
+    """The whole run's time budget from ``AUTOGRADER_DEADLINE`` (seconds)."""
+    value = os.environ.get("AUTOGRADER_DEADLINE", "")
+    try:
+        return float(value) if float(value) > 0 else DEFAULT_DEADLINE
+    except ValueError:
+        return DEFAULT_DEADLINE
 
 
-def lay_out(submission, workdir):
-    """Copy submitted modules into ``workdir/<assignment>/``; return the assignments found."""
-    homes, found = module_homes(), set()
-    for path in sorted(Path(submission).rglob("*.py")):
-        assignment = homes.get(path.name)
-        if assignment and not any(p.startswith(".") or p == "__MACOSX" for p in path.parts):
-            (workdir / assignment).mkdir(exist_ok=True)
-            shutil.copy(path, workdir / assignment / path.name)
-            found.add(assignment)
-    return sorted(found)
+def module_names(assignment):
+    """The student modules ``assignment`` grades (imports its checks: use only when idle)."""
+    from grader.registry import load_spec
+    return load_spec(assignment)[0].modules
 
 
-def failure_results(message):
+def max_points(assignment):
+    from grader.registry import load_spec
+    return sum(check.points for check in load_spec(assignment)[0].checks())
+
+
+# -- 1. the upload ---------------------------------------------------------------------------
+
+def ignored(path):
+    """Editor and archiver litter (``.hidden`` files, ``__MACOSX/``)."""
+    return any(part.startswith(".") or part == "__MACOSX" for part in path.parts)
+
+
+def unpack(submission, target):
+    """Copy the upload into ``target``, extracting any zip into a folder next to it."""
+    shutil.copytree(submission, target, dirs_exist_ok=True)
+    for archive in sorted(target.rglob("*.zip")):
+        try:
+            with zipfile.ZipFile(archive) as zf:
+                zf.extractall(archive.with_suffix(""))  # extractall drops '..' and absolute paths
+        except (zipfile.BadZipFile, OSError):
+            pass  # not a zip after all: the file search below reports what is missing
+
+
+def find_modules(upload, modules):
+    """{module: path} of each ``<module>.py`` in ``upload`` (the shallowest copy wins)."""
+    found = {}
+    for module in modules:
+        copies = sorted((p for p in upload.rglob(f"{module}.py") if not ignored(p.relative_to(upload))),
+                        key=lambda p: (len(p.parts), str(p)))
+        if copies:
+            found[module] = copies[0]
+    return found
+
+
+def uploaded_names(upload, limit=8):
+    """The names of the files the student uploaded (for the 'wrong file' message)."""
+    names = sorted({p.name for p in upload.rglob("*")
+                    if p.is_file() and not ignored(p.relative_to(upload)) and p.suffix != ".zip"})
+    return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "") if names else "nothing"
+
+
+def missing_results(assignment, missing, upload):
+    """results.json for an upload without the module file(s): one failed test naming them."""
+    wanted = " and ".join(f"{m}.py" for m in missing)
+    message = (f"Upload your {wanted} (the file you completed in assignments/{assignment}/, "
+               f"with exactly that name); this upload has {uploaded_names(upload)}.")
+    test = {"name": f"Submission holds {wanted}", "score": 0.0, "max_score": max_points(assignment),
+            "status": "failed", "output": message, "visibility": "visible"}
     return {"score": 0.0, "output": message, "visibility": "visible",
-            "stdout_visibility": "hidden", "tests": []}
+            "stdout_visibility": "hidden", "tests": [test]}
+
+
+# -- 2. grading in a child process -------------------------------------------------------------
+
+def run_grader(assignment, workdir, json_path, seconds):
+    """Grade ``workdir`` in a child process group; return None, or why it gave no results."""
+    command = [sys.executable, "-m", "grader", assignment, "--submission", str(workdir),
+               "--json", str(json_path)]
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONSAFEPATH")}
+    child = subprocess.Popen(command, cwd=SOURCE, env=env, stdin=subprocess.DEVNULL,
+                             start_new_session=True)
+    try:
+        status = child.wait(timeout=max(seconds, 1.0))
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+        return f"grading did not finish within the autograder's {seconds:.0f} s"
+    if json_path.is_file():
+        return None
+    if status == -signal.SIGKILL:
+        return "Python was killed, most likely for using more memory than the autograder allows"
+    return f"the grader stopped early (exit status {status})"
+
+
+def not_graded_results(reason):
+    return {"score": 0.0, "visibility": "visible", "stdout_visibility": "hidden", "tests": [],
+            "output": (f"Your submission could not be graded: {reason}. Check that importing your "
+                       "module does not exit, hang or crash Python, and that it runs in reasonable "
+                       "time on your machine, then resubmit.")}
+
+
+# -- 3. the summary --------------------------------------------------------------------------
+
+def summary(results):
+    """The top-level output: points (visible ones only while hidden ones are unpublished) and
+    a hint when the module could not be imported."""
+    tests = results["tests"]
+    visible = [t for t in tests if t.get("visibility", "visible") == "visible"]
+    got, most = sum(t["score"] for t in visible), sum(t["max_score"] for t in visible)
+    total = sum(t["max_score"] for t in tests)
+    lines = [f"Points: {got:g} / {most:g} on the visible checks"
+             + (f"; hidden checks carry {total - most:g} more points (total {total:g}) and are "
+                "shown when grades are published." if total > most else ".")]
+    failed_import = next((t["output"] for t in tests if t["output"].startswith(IMPORT_FAILED)), None)
+    if failed_import:
+        lines.append(f"Your module could not be imported ({failed_import}), so no check could run "
+                     "it: make `python <module>.py` work on your machine, then resubmit.")
+    return "\n".join(lines)
+
+
+def grade_upload(assignment, modules, submission, seconds):
+    """The results.json dict for the upload in ``submission``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        upload, workdir = Path(tmp) / "upload", Path(tmp) / "graded" / assignment
+        unpack(submission, upload)
+        found = find_modules(upload, modules)
+        missing = [m for m in modules if m not in found]
+        if missing:
+            return missing_results(assignment, missing, upload)
+        workdir.mkdir(parents=True)
+        for module, path in found.items():
+            shutil.copy(path, workdir / f"{module}.py")
+        child_json = Path(tmp) / "results.json"
+        reason = run_grader(assignment, workdir.parent, child_json, seconds)
+        if reason:
+            return not_graded_results(reason)
+        results = json.loads(child_json.read_text())
+    results["output"] = summary(results)
+    return results
 
 
 def write(results, path):
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    tmp.replace(path)
 
 
-def main():
+def main(argv=None):
+    start = time.monotonic()
+    assignment, *modules = sys.argv[1:] if argv is None else argv
     root = Path(os.environ.get("AUTOGRADER_ROOT", "/autograder"))
     results_path = root / "results" / "results.json"
+    seconds = deadline_seconds() - WRITE_MARGIN
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            workdir = Path(tmp) / "submission"
-            workdir.mkdir()
-            assignments = lay_out(root / "submission", workdir)
-            if not assignments:
-                names = ", ".join(sorted(module_homes()))
-                write(failure_results(f"No gradable file found in the submission; upload one of: {names}."),
-                      results_path)
-                return 0
-            child_json = Path(tmp) / "results.json"
-            command = [sys.executable, "-m", "grader", *assignments, "--submission", str(workdir),
-                       "--json", str(child_json)]
-            try:
-                proc = subprocess.run(command, cwd=SOURCE, capture_output=True, text=True,
-                                      timeout=TIME_LIMIT, stdin=subprocess.DEVNULL)
-                reason = f"the grader stopped early (exit status {proc.returncode})"
-            except subprocess.TimeoutExpired:
-                reason = f"grading did not finish within {TIME_LIMIT:g} s"
-            if child_json.is_file():
-                shutil.copy(child_json, results_path)
-            else:
-                write(failure_results(f"Your submission could not be graded: {reason}. "
-                                      "Check that importing your module does not exit, hang or "
-                                      "crash Python, then resubmit."), results_path)
+        results = grade_upload(assignment, modules or module_names(assignment), root / "submission",
+                               seconds - (time.monotonic() - start))
     except Exception as err:  # never leave Gradescope without a results.json
-        write(failure_results(f"Autograder error ({type(err).__name__}: {err}); "
-                              "please tell the course staff."), results_path)
+        results = {"score": 0.0, "visibility": "visible", "stdout_visibility": "hidden", "tests": [],
+                   "output": f"Autograder error ({type(err).__name__}: {err}); please tell the "
+                             "course staff."}
+    write(results, results_path)
+    print(results["output"])
     return 0
 
 

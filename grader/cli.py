@@ -11,7 +11,8 @@ USAGE = """python -m grader [ASSIGNMENT ...] [--solutions | --submission DIR] [-
        python -m grader expect [ASSIGNMENT ...]     regenerate stored expectations from solutions/
        python -m grader stubs [--check] [--force]   regenerate assignments/ stubs from solutions/
        python -m grader release OUT [--force]       build the student bundle (directory + zip) in OUT
-       python -m grader gradescope OUT [--force]    build the Gradescope autograder zip in OUT
+       python -m grader gradescope OUT [ASSIGNMENT ...] [--force]
+                                                    build one Gradescope autograder zip per assignment
        python -m grader batch DIR --out CSV [ASSIGNMENT ...] [--wall S] [--memory MB] [--timeout S]
                                                     grade every submission folder in DIR"""
 
@@ -119,11 +120,14 @@ def release_command(argv):
 def gradescope_command(argv):
     from grader import gradescope
     p = argparse.ArgumentParser(prog="python -m grader gradescope",
-                                description="Build the Gradescope autograder zip (hidden checks included).")
-    p.add_argument("out", help="directory to write gradescope-autograder.zip into")
-    p.add_argument("--force", action="store_true", help="replace an existing zip")
+                                description="Build one Gradescope autograder zip per assignment "
+                                            "(hidden checks included).")
+    p.add_argument("out", help="directory to write gradescope-<assignment>.zip into")
+    p.add_argument("assignments", nargs="*", help="assignment names (default: all)")
+    p.add_argument("--force", action="store_true", help="replace existing zips")
     args = p.parse_args(argv)
-    print(f"wrote {gradescope.build(args.out, force=args.force)}")
+    for archive in gradescope.build(args.out, _check_assignments(args.assignments), force=args.force):
+        print(f"wrote {archive}")
     return 0
 
 

@@ -1,45 +1,146 @@
-"""Build the Gradescope autograder zip: ``python -m grader gradescope OUT [--force]``.
+"""Build Gradescope autograder zips: ``python -m grader gradescope OUT [ASSIGNMENT ...] [--force]``.
 
-The zip holds ``setup.sh`` (installs the pinned course stack), ``run_autograder`` (runs
-:mod:`grader.autograder`) and ``source/``: the course with hidden checks and their
-expectations, but without ``solutions/``.
+One zip per assignment (one Gradescope assignment = one course assignment), named
+``gradescope-<assignment>.zip``. Its root is what Gradescope extracts into
+``/autograder/source``: ``setup.sh`` (gets Python 3.11 and installs the pinned course stack),
+``run_autograder`` (runs :mod:`grader.autograder` for this assignment), and the course —
+``grader/`` with this assignment's public and hidden checks and their expectations,
+``course/``, ``data/``, ``run``, ``setup.cfg``, ``pyproject.toml``, ``constraints.txt``.
+Never ``solutions/``, never the stubs.
 """
 import shutil
 import tempfile
 from pathlib import Path
 
+from grader.autograder import DEFAULT_DEADLINE
 from grader.course_files import copy_course
 from grader.release import check_destination, zip_tree
+from grader.registry import CHECKS_DIR, EXPECTED_DIR, REPO, load_spec
 
-NAME = "gradescope-autograder.zip"
-SETUP_SH = """#!/usr/bin/env bash
-# Gradescope image setup: Python 3.11, then the pinned course stack in /autograder/source/.venv
+UV_VERSION = "0.13.8"
+
+SETUP_SH = r"""#!/usr/bin/env bash
+# Gradescope runs this once, as root and with internet, when it builds the autograder image
+# (Ubuntu 22.04 or 24.04). It needs Python 3.11: an existing python3.11 that can make venvs is
+# used; otherwise uv (from PyPI) installs a managed CPython 3.11, which works the same on both
+# Ubuntu releases. Then `./run setup` installs the pinned course stack into COURSE_VENV.
+#   AUTOGRADER_ROOT  default /autograder (the zip is extracted into $AUTOGRADER_ROOT/source)
+#   COURSE_VENV      default $AUTOGRADER_ROOT/source/.venv
+#   COURSE_PYTHON    a Python 3.11 to use instead of looking for one
+#   SETUP_DRY_RUN=1  print the install commands instead of running them
 set -euo pipefail
-apt-get update
-apt-get install -y python3.11 python3.11-venv || apt-get install -y python3 python3-venv
-cd /autograder/source
-./run setup
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+SOURCE="$ROOT/source"
+export COURSE_VENV="${COURSE_VENV:-$SOURCE/.venv}"
+TOOLS="$ROOT/python-tools"                                # a small venv that holds uv
+export UV_PYTHON_INSTALL_DIR="$ROOT/python"               # where uv puts CPython 3.11
+export UV_PYTHON_PREFERENCE=only-managed
+
+step() {  # run an install command (or only show it in a dry run)
+  echo "+ $*"
+  [ "${SETUP_DRY_RUN:-0}" = 1 ] || "$@"
+}
+
+existing_python311() {  # print the path of a usable Python 3.11, if there is one
+  local candidate
+  for candidate in "${COURSE_PYTHON:-}" python3.11; do
+    [ -n "$candidate" ] && command -v "$candidate" >/dev/null 2>&1 || continue
+    if "$candidate" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info[:2] != (3, 11))' \
+        >/dev/null 2>&1; then
+      command -v "$candidate"; return 0
+    fi
+  done
+  return 1
+}
+
+install_python311() {  # install uv from PyPI, then a managed CPython 3.11; print its path
+  step apt-get update -qq >&2
+  step apt-get install -y -qq python3 python3-venv >&2
+  step python3 -m venv "$TOOLS" >&2
+  step "$TOOLS/bin/pip" install -q --disable-pip-version-check "uv==@UV_VERSION@" >&2
+  step "$TOOLS/bin/uv" python install 3.11 >&2
+  if [ "${SETUP_DRY_RUN:-0}" = 1 ]; then
+    echo "$UV_PYTHON_INSTALL_DIR/<cpython-3.11>/bin/python3.11"
+  else
+    "$TOOLS/bin/uv" python find 3.11
+  fi
+}
+
+if PYTHON="$(existing_python311)"; then
+  echo "Using the existing Python 3.11: $PYTHON"
+else
+  echo "No Python 3.11 found: installing one with uv @UV_VERSION@"
+  PYTHON="$(install_python311)"
+fi
+COURSE_PYTHON="$PYTHON" step "$BASH" "$SOURCE/run" setup
+echo "Autograder set up: Python $PYTHON, course environment $COURSE_VENV"
 """
-RUN_AUTOGRADER = """#!/usr/bin/env bash
-# Grades /autograder/submission and always writes /autograder/results/results.json.
-cd /autograder/source
-PYTHON="${COURSE_AUTOGRADER_PYTHON:-/autograder/source/.venv/bin/python}"
-exec "$PYTHON" -m grader.autograder
+
+RUN_AUTOGRADER = r"""#!/usr/bin/env bash
+# Gradescope runs this for every submission (as /autograder/run_autograder, from /autograder).
+# It grades $AUTOGRADER_ROOT/submission as assignment @ASSIGNMENT@ and always writes
+# $AUTOGRADER_ROOT/results/results.json.
+#   AUTOGRADER_ROOT      default /autograder
+#   COURSE_VENV          the course environment, default $AUTOGRADER_ROOT/source/.venv
+#   AUTOGRADER_DEADLINE  seconds before results.json is written whatever happens, default
+#                        @DEADLINE@ (below Gradescope's default 10-minute timeout; raise it with
+#                        the assignment's timeout setting)
+set -uo pipefail
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+SOURCE="$ROOT/source"
+PYTHON="${COURSE_VENV:-$SOURCE/.venv}/bin/python"
+RESULTS="$ROOT/results/results.json"
+mkdir -p "$ROOT/results"
+rm -f "$RESULTS"
+# The shipped course is imported from $SOURCE (the working directory comes first on sys.path).
+cd "$SOURCE" && env -u PYTHONPATH -u PYTHONSAFEPATH AUTOGRADER_ROOT="$ROOT" \
+  "$PYTHON" -m grader.autograder @ASSIGNMENT@ @MODULES@
+if [ ! -s "$RESULTS" ]; then  # Python itself could not run: still tell the student something
+  printf '%s\n' '{"score": 0, "output": "The autograder could not start; please tell the course staff.", "visibility": "visible", "stdout_visibility": "hidden", "tests": []}' > "$RESULTS"
+fi
+exit 0
 """
 
 
-def build(out_dir, force=False):
-    """Write ``out_dir/gradescope-autograder.zip``; return its path."""
-    out_dir = Path(out_dir).resolve()
-    archive = out_dir / NAME
-    check_destination(out_dir, (archive,), force)
-    out_dir.mkdir(parents=True, exist_ok=True)
+def zip_name(assignment):
+    return f"gradescope-{assignment}.zip"
+
+
+def scripts(assignment):
+    """{file name: text} of the two scripts Gradescope needs at the zip's root."""
+    run = (RUN_AUTOGRADER.replace("@ASSIGNMENT@", assignment)
+           .replace("@MODULES@", " ".join(load_spec(assignment)[0].modules))
+           .replace("@DEADLINE@", f"{DEFAULT_DEADLINE:g}"))
+    return {"setup.sh": SETUP_SH.replace("@UV_VERSION@", UV_VERSION), "run_autograder": run}
+
+
+def keep_only(root, assignment):
+    """Remove other assignments' check modules and expectations from the copied ``grader/``."""
+    for folder in (CHECKS_DIR, EXPECTED_DIR):
+        copied = root / folder.relative_to(REPO)
+        for path in copied.glob("a*"):
+            if path.stem != assignment and path.stem.removesuffix("_hidden") != assignment:
+                path.unlink()
+
+
+def build_one(assignment, archive):
+    """Write the autograder zip of ``assignment`` to ``archive``."""
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        copy_course(root / "source", include_hidden=True)
-        shutil.rmtree(root / "source" / "assignments")  # submissions bring their own code
-        for name, text in (("setup.sh", SETUP_SH), ("run_autograder", RUN_AUTOGRADER)):
+        root = Path(tmp) / "source"
+        copy_course(root, include_hidden=True)
+        shutil.rmtree(root / "assignments")  # submissions bring their own code
+        keep_only(root, assignment)
+        for name, text in scripts(assignment).items():
             (root / name).write_text(text)
             (root / name).chmod(0o755)
         zip_tree(root, archive, "")
     return archive
+
+
+def build(out_dir, assignments, force=False):
+    """Write ``out_dir/gradescope-<assignment>.zip`` for each assignment; return their paths."""
+    out_dir = Path(out_dir).resolve()
+    archives = [out_dir / zip_name(a) for a in assignments]
+    check_destination(out_dir, archives, force)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return [build_one(a, archive) for a, archive in zip(assignments, archives)]
