@@ -1,4 +1,4 @@
-"""Gradescope entry point: ``python -m grader.autograder ASSIGNMENT [MODULE ...]``.
+"""Gradescope entry point: ``python -m grader.autograder ASSIGNMENT MODULE ... [--preload M,...]``.
 
 ``run_autograder`` (see :mod:`grader.gradescope`) runs this from ``/autograder/source``. It
 grades the upload in ``$AUTOGRADER_ROOT/submission`` (default ``/autograder``) and always
@@ -7,14 +7,17 @@ writes ``$AUTOGRADER_ROOT/results/results.json``:
 1. find the assignment's module files (e.g. ``gru_lm.py``) in the upload — the file itself,
    inside a folder, or inside a zip of the folder; a missing or misnamed file becomes one test
    entry that names the file to upload;
-2. grade them with every check, hidden ones included, in a child ``python -m grader`` process
-   with a deadline (``AUTOGRADER_DEADLINE`` seconds in all, default below Gradescope's
+2. grade them with every check, hidden ones included, in a child process that first imports
+   the libraries the assignment's module imports (``--preload``, e.g. Trax: on a slow
+   Gradescope CPU that import alone can outlast the student's import time limit), with a deadline (``AUTOGRADER_DEADLINE`` seconds in all, default below Gradescope's
    10-minute timeout), so a submission that exits, hangs or crashes Python still gets a
    results.json saying what happened;
 3. add the run's summary (points, and a hint when the module could not be imported).
 
 This process imports nothing heavy (no NumPy, no Trax), so the child has the memory to itself.
 """
+import argparse
+import importlib
 import json
 import os
 import shutil
@@ -101,10 +104,24 @@ def missing_results(assignment, missing, upload):
 
 # -- 2. grading in a child process -------------------------------------------------------------
 
-def run_grader(assignment, workdir, json_path, seconds):
+CHILD = "import sys; from grader.autograder import child_main; sys.exit(child_main(sys.argv[1:]))"
+
+
+def child_main(argv):
+    """In the child: import ``argv[0]`` (comma-separated modules), then ``python -m grader argv[1:]``."""
+    for name in filter(None, argv[0].split(",")):
+        try:
+            importlib.import_module(name)
+        except Exception:  # grading reports it when the student's module imports the same
+            pass
+    from grader.cli import main
+    return main(argv[1:])
+
+
+def run_grader(assignment, preload, workdir, json_path, seconds):
     """Grade ``workdir`` in a child process group; return None, or why it gave no results."""
-    command = [sys.executable, "-m", "grader", assignment, "--submission", str(workdir),
-               "--json", str(json_path)]
+    command = [sys.executable, "-c", CHILD, ",".join(preload), assignment,
+               "--submission", str(workdir), "--json", str(json_path)]
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONSAFEPATH")}
     child = subprocess.Popen(command, cwd=SOURCE, env=env, stdin=subprocess.DEVNULL,
                              start_new_session=True)
@@ -130,7 +147,7 @@ def not_graded_results(reason):
 
 # -- 3. the summary --------------------------------------------------------------------------
 
-def summary(results):
+def summary(results, modules):
     """The top-level output: points (visible ones only while hidden ones are unpublished) and
     a hint when the module could not be imported."""
     tests = results["tests"]
@@ -142,12 +159,13 @@ def summary(results):
                 "shown when grades are published." if total > most else ".")]
     failed_import = next((t["output"] for t in tests if t["output"].startswith(IMPORT_FAILED)), None)
     if failed_import:
+        imports = "; ".join(f"import {m}" for m in modules)
         lines.append(f"Your module could not be imported ({failed_import}), so no check could run "
-                     "it: make `python <module>.py` work on your machine, then resubmit.")
+                     f"it: make `python -c '{imports}'` work on your machine, then resubmit.")
     return "\n".join(lines)
 
 
-def grade_upload(assignment, modules, submission, seconds):
+def grade_upload(assignment, modules, preload, submission, seconds):
     """The results.json dict for the upload in ``submission``."""
     with tempfile.TemporaryDirectory() as tmp:
         upload, workdir = Path(tmp) / "upload", Path(tmp) / "graded" / assignment
@@ -160,11 +178,11 @@ def grade_upload(assignment, modules, submission, seconds):
         for module, path in found.items():
             shutil.copy(path, workdir / f"{module}.py")
         child_json = Path(tmp) / "results.json"
-        reason = run_grader(assignment, workdir.parent, child_json, seconds)
+        reason = run_grader(assignment, preload, workdir.parent, child_json, seconds)
         if reason:
             return not_graded_results(reason)
         results = json.loads(child_json.read_text())
-    results["output"] = summary(results)
+    results["output"] = summary(results, modules)
     return results
 
 
@@ -175,14 +193,24 @@ def write(results, path):
     tmp.replace(path)
 
 
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="python -m grader.autograder",
+                                description="Grade $AUTOGRADER_ROOT/submission; write results.json.")
+    p.add_argument("assignment")
+    p.add_argument("modules", nargs="*", help="the student modules (default: from the checks)")
+    p.add_argument("--preload", default="", help="comma-separated modules to import before grading")
+    return p.parse_args(argv)
+
+
 def main(argv=None):
     start = time.monotonic()
-    assignment, *modules = sys.argv[1:] if argv is None else argv
+    args = parse_args(sys.argv[1:] if argv is None else argv)
     root = Path(os.environ.get("AUTOGRADER_ROOT", "/autograder"))
     results_path = root / "results" / "results.json"
     seconds = deadline_seconds() - WRITE_MARGIN
     try:
-        results = grade_upload(assignment, modules or module_names(assignment), root / "submission",
+        results = grade_upload(args.assignment, args.modules or module_names(args.assignment),
+                               args.preload.split(","), root / "submission",
                                seconds - (time.monotonic() - start))
     except Exception as err:  # never leave Gradescope without a results.json
         results = {"score": 0.0, "visibility": "visible", "stdout_visibility": "hidden", "tests": [],

@@ -11,7 +11,7 @@ USAGE = """python -m grader [ASSIGNMENT ...] [--solutions | --submission DIR] [-
        python -m grader expect [ASSIGNMENT ...]     regenerate stored expectations from solutions/
        python -m grader stubs [--check] [--force]   regenerate assignments/ stubs from solutions/
        python -m grader release OUT [--force]       build the student bundle (directory + zip) in OUT
-       python -m grader gradescope OUT [ASSIGNMENT ...] [--force]
+       python -m grader gradescope OUT [ASSIGNMENT ...] [--deadline S] [--force]
                                                     build one Gradescope autograder zip per assignment
        python -m grader batch DIR --out CSV [ASSIGNMENT ...] [--wall S] [--memory MB] [--timeout S]
                                                     grade every submission folder in DIR"""
@@ -124,9 +124,13 @@ def gradescope_command(argv):
                                             "(hidden checks included).")
     p.add_argument("out", help="directory to write gradescope-<assignment>.zip into")
     p.add_argument("assignments", nargs="*", help="assignment names (default: all)")
+    p.add_argument("--deadline", type=float, default=gradescope.DEFAULT_DEADLINE, metavar="S",
+                   help="stop grading and write results.json after S seconds (default "
+                        "%(default)g; keep it below the timeout set on Gradescope)")
     p.add_argument("--force", action="store_true", help="replace existing zips")
     args = p.parse_args(argv)
-    for archive in gradescope.build(args.out, _check_assignments(args.assignments), force=args.force):
+    for archive in gradescope.build(args.out, _check_assignments(args.assignments),
+                                    force=args.force, deadline=args.deadline):
         print(f"wrote {archive}")
     return 0
 

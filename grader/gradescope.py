@@ -8,13 +8,14 @@ One zip per assignment (one Gradescope assignment = one course assignment), name
 ``course/``, ``data/``, ``run``, ``setup.cfg``, ``pyproject.toml``, ``constraints.txt``.
 Never ``solutions/``, never the stubs.
 """
+import ast
 import shutil
 import tempfile
 from pathlib import Path
 
-from grader.autograder import DEFAULT_DEADLINE
+from grader.autograder import DEFAULT_DEADLINE, WRITE_MARGIN
 from grader.course_files import copy_course
-from grader.release import check_destination, zip_tree
+from grader.release import ReleaseError, check_destination, zip_tree
 from grader.registry import CHECKS_DIR, EXPECTED_DIR, REPO, load_spec
 
 UV_VERSION = "0.13.8"
@@ -83,9 +84,9 @@ RUN_AUTOGRADER = r"""#!/usr/bin/env bash
 #   AUTOGRADER_ROOT      default /autograder
 #   COURSE_VENV          the course environment, default $AUTOGRADER_ROOT/source/.venv
 #   AUTOGRADER_DEADLINE  seconds before results.json is written whatever happens, default
-#                        @DEADLINE@ (below Gradescope's default 10-minute timeout; raise it with
-#                        the assignment's timeout setting)
+#                        @DEADLINE@ (keep it a minute below the assignment's timeout on Gradescope)
 set -uo pipefail
+export AUTOGRADER_DEADLINE="${AUTOGRADER_DEADLINE:-@DEADLINE@}"
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
 SOURCE="$ROOT/source"
 PYTHON="${COURSE_VENV:-$SOURCE/.venv}/bin/python"
@@ -94,7 +95,7 @@ mkdir -p "$ROOT/results"
 rm -f "$RESULTS"
 # The shipped course is imported from $SOURCE (the working directory comes first on sys.path).
 cd "$SOURCE" && env -u PYTHONPATH -u PYTHONSAFEPATH AUTOGRADER_ROOT="$ROOT" \
-  "$PYTHON" -m grader.autograder @ASSIGNMENT@ @MODULES@
+  "$PYTHON" -m grader.autograder @ASSIGNMENT@ @MODULES@ --preload "@PRELOAD@"
 if [ ! -s "$RESULTS" ]; then  # Python itself could not run: still tell the student something
   printf '%s\n' '{"score": 0, "output": "The autograder could not start; please tell the course staff.", "visibility": "visible", "stdout_visibility": "hidden", "tests": []}' > "$RESULTS"
 fi
@@ -106,11 +107,25 @@ def zip_name(assignment):
     return f"gradescope-{assignment}.zip"
 
 
-def scripts(assignment):
+def top_level_imports(path):
+    """Names of the modules ``path`` imports at module level (absolute imports only)."""
+    names = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def scripts(assignment, deadline=DEFAULT_DEADLINE):
     """{file name: text} of the two scripts Gradescope needs at the zip's root."""
+    modules = load_spec(assignment)[0].modules
+    preload = set().union(*(top_level_imports(REPO / "assignments" / assignment / f"{m}.py")
+                            for m in modules))
     run = (RUN_AUTOGRADER.replace("@ASSIGNMENT@", assignment)
-           .replace("@MODULES@", " ".join(load_spec(assignment)[0].modules))
-           .replace("@DEADLINE@", f"{DEFAULT_DEADLINE:g}"))
+           .replace("@MODULES@", " ".join(modules)).replace("@PRELOAD@", ",".join(sorted(preload)))
+           .replace("@DEADLINE@", f"{deadline:g}"))
     return {"setup.sh": SETUP_SH.replace("@UV_VERSION@", UV_VERSION), "run_autograder": run}
 
 
@@ -123,24 +138,29 @@ def keep_only(root, assignment):
                 path.unlink()
 
 
-def build_one(assignment, archive):
+def build_one(assignment, archive, deadline):
     """Write the autograder zip of ``assignment`` to ``archive``."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "source"
         copy_course(root, include_hidden=True)
         shutil.rmtree(root / "assignments")  # submissions bring their own code
         keep_only(root, assignment)
-        for name, text in scripts(assignment).items():
+        for name, text in scripts(assignment, deadline).items():
             (root / name).write_text(text)
             (root / name).chmod(0o755)
         zip_tree(root, archive, "")
     return archive
 
 
-def build(out_dir, assignments, force=False):
-    """Write ``out_dir/gradescope-<assignment>.zip`` for each assignment; return their paths."""
+def build(out_dir, assignments, force=False, deadline=DEFAULT_DEADLINE):
+    """Write ``out_dir/gradescope-<assignment>.zip`` for each assignment; return their paths.
+
+    ``deadline``: seconds after which run_autograder stops grading and writes results.json
+    (keep it about a minute below the timeout set on Gradescope)."""
+    if not deadline > 2 * WRITE_MARGIN:
+        raise ReleaseError(f"--deadline must be more than {2 * WRITE_MARGIN:g} seconds")
     out_dir = Path(out_dir).resolve()
     archives = [out_dir / zip_name(a) for a in assignments]
     check_destination(out_dir, archives, force)
     out_dir.mkdir(parents=True, exist_ok=True)
-    return [build_one(a, archive) for a, archive in zip(assignments, archives)]
+    return [build_one(a, archive, deadline) for a, archive in zip(assignments, archives)]

@@ -112,6 +112,9 @@ def test_zip_root_is_what_gradescope_extracts_into_source(zips):
             "course/trax_compat.py", "data/registry.py"} <= names
     assert not [n for n in names if n.startswith(("source/", "solutions/", "assignments/", "tests/"))]
     assert not [n for n in names if "a1_gru" in n or "a2_ner" in n or "a3_bert" in n]
+    with zipfile.ZipFile(zips["a0_warmup"]) as zf:  # stops a minute before Gradescope's default 600 s
+        assert f'AUTOGRADER_DEADLINE:-{gradescope.DEFAULT_DEADLINE:g}}}"' in zf.read("run_autograder").decode()
+    assert gradescope.DEFAULT_DEADLINE <= 540
 
 
 def test_reference_solution_gets_full_marks_from_the_shipped_tree(a0_root):
@@ -176,11 +179,17 @@ def test_trax_assignment_reference_gets_full_marks(zips, tmp_path):
     assert_imported_from_shipped_tree(log, root, "a1_gru")
 
 
-def test_cli_builds_one_zip_per_named_assignment(tmp_path, capsys):
-    assert cli.main(["gradescope", str(tmp_path), "a0_warmup"]) == 0
-    assert [p.name for p in tmp_path.iterdir()] == ["gradescope-a0_warmup.zip"]
+def test_cli_builds_one_zip_per_named_assignment_with_its_deadline(tmp_path, capsys):
+    assert cli.main(["gradescope", str(tmp_path), "a0_warmup", "--deadline", "1500"]) == 0
+    [archive] = tmp_path.iterdir()
+    assert archive.name == "gradescope-a0_warmup.zip"
+    with zipfile.ZipFile(archive) as zf:
+        assert 'AUTOGRADER_DEADLINE="${AUTOGRADER_DEADLINE:-1500}"' in zf.read("run_autograder").decode()
     assert cli.main(["gradescope", str(tmp_path), "a9_nope"]) == 2
     assert "unknown assignment a9_nope" in capsys.readouterr().err
+    assert cli.main(["gradescope", str(tmp_path / "other"), "--deadline", "5"]) == 2
+    assert "--deadline must be more than" in capsys.readouterr().err
+    assert not (tmp_path / "other").exists()
 
 
 # -- setup.sh: the route to Python 3.11, with the install commands stubbed ------------------------
