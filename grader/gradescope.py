@@ -35,7 +35,8 @@ SOURCE="$ROOT/source"
 export COURSE_VENV="${COURSE_VENV:-$SOURCE/.venv}"
 TOOLS="$ROOT/python-tools"                                # a small venv that holds uv
 export UV_PYTHON_INSTALL_DIR="$ROOT/python"               # where uv puts CPython 3.11
-export UV_PYTHON_PREFERENCE=only-managed
+export UV_MANAGED_PYTHON=1                                 # never pick another Python
+export DEBIAN_FRONTEND=noninteractive
 
 step() {  # run an install command (or only show it in a dry run)
   echo "+ $*"
@@ -63,7 +64,7 @@ install_python311() {  # install uv from PyPI, then a managed CPython 3.11; prin
   if [ "${SETUP_DRY_RUN:-0}" = 1 ]; then
     echo "$UV_PYTHON_INSTALL_DIR/<cpython-3.11>/bin/python3.11"
   else
-    "$TOOLS/bin/uv" python find 3.11
+    (cd / && "$TOOLS/bin/uv" python find 3.11)  # from /: no project or venv around
   fi
 }
 
