@@ -31,8 +31,10 @@ from pathlib import Path
 
 SOURCE = Path(__file__).resolve().parent.parent
 DEFAULT_DEADLINE = 540.0  # seconds; Gradescope's default timeout is 600
-WRITE_MARGIN = 10.0  # seconds kept back to write results.json after stopping the grader
+WRITE_MARGIN = 10.0  # seconds kept back to stop the grader and write results.json
+GRACE = 5.0  # of which the interrupted grader gets this long to write what it has
 IMPORT_FAILED = "could not import"
+NOT_RUN = "Checks not run before the autograder's deadline"
 
 
 def deadline_seconds():
@@ -118,24 +120,51 @@ def child_main(argv):
     return main(argv[1:])
 
 
+def stop(child):
+    """Interrupt the grading child (pytest then ends the session and the grader writes the
+    results of the checks that ran); kill it if it has not exited after ``GRACE`` seconds."""
+    os.killpg(child.pid, signal.SIGINT)
+    try:
+        child.wait(timeout=GRACE)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+
+
 def run_grader(assignment, preload, workdir, json_path, seconds):
-    """Grade ``workdir`` in a child process group; return None, or why it gave no results."""
+    """Grade ``workdir`` in a child process group, stopped after ``seconds``.
+
+    Returns (whether the deadline stopped it, why it gave no results or None).
+    """
     command = [sys.executable, "-c", CHILD, ",".join(preload), assignment,
                "--submission", str(workdir), "--json", str(json_path)]
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONSAFEPATH")}
     child = subprocess.Popen(command, cwd=SOURCE, env=env, stdin=subprocess.DEVNULL,
                              start_new_session=True)
     try:
-        status = child.wait(timeout=max(seconds, 1.0))
+        status, stopped = child.wait(timeout=max(seconds, 1.0)), False
     except subprocess.TimeoutExpired:
-        os.killpg(child.pid, signal.SIGKILL)
-        child.wait()
-        return f"grading did not finish within the autograder's {seconds:.0f} s"
+        stop(child)
+        status, stopped = child.returncode, True
     if json_path.is_file():
-        return None
+        return stopped, None
+    if stopped:
+        return stopped, f"grading did not finish within the autograder's {seconds:.0f} s"
     if status == -signal.SIGKILL:
-        return "Python was killed, most likely for using more memory than the autograder allows"
-    return f"the grader stopped early (exit status {status})"
+        return stopped, "Python was killed, most likely for using more memory than the autograder allows"
+    return stopped, f"the grader stopped early (exit status {status})"
+
+
+def add_unrun_checks(results, assignment, seconds):
+    """After the deadline stopped grading: one failed test holding the points of the checks
+    that did not run, so that the maximum stays the assignment's."""
+    missing = max_points(assignment) - sum(t["max_score"] for t in results["tests"])
+    results["tests"].append({
+        "name": NOT_RUN, "score": 0.0,
+        "max_score": missing, "status": "failed", "visibility": "visible",
+        "output": (f"Grading did not finish within the autograder's {seconds:.0f} s; the checks "
+                   "that had not run score 0. Make sure importing your module and each function "
+                   "run in reasonable time on your machine.")})
 
 
 def not_graded_results(reason):
@@ -148,8 +177,8 @@ def not_graded_results(reason):
 # -- 3. the summary --------------------------------------------------------------------------
 
 def summary(results, modules):
-    """The top-level output: points (visible ones only while hidden ones are unpublished) and
-    a hint when the module could not be imported."""
+    """The top-level output: points (visible ones only while hidden ones are unpublished), and
+    hints when the module could not be imported or the deadline stopped grading."""
     tests = results["tests"]
     visible = [t for t in tests if t.get("visibility", "visible") == "visible"]
     got, most = sum(t["score"] for t in visible), sum(t["max_score"] for t in visible)
@@ -162,6 +191,7 @@ def summary(results, modules):
         imports = "; ".join(f"import {m}" for m in modules)
         lines.append(f"Your module could not be imported ({failed_import}), so no check could run "
                      f"it: make `python -c '{imports}'` work on your machine, then resubmit.")
+    lines.extend(t["output"] for t in tests if t["name"] == NOT_RUN)
     return "\n".join(lines)
 
 
@@ -178,10 +208,12 @@ def grade_upload(assignment, modules, preload, submission, seconds):
         for module, path in found.items():
             shutil.copy(path, workdir / f"{module}.py")
         child_json = Path(tmp) / "results.json"
-        reason = run_grader(assignment, preload, workdir.parent, child_json, seconds)
+        stopped, reason = run_grader(assignment, preload, workdir.parent, child_json, seconds)
         if reason:
             return not_graded_results(reason)
         results = json.loads(child_json.read_text())
+    if stopped:
+        add_unrun_checks(results, assignment, seconds)
     results["output"] = summary(results, modules)
     return results
 

@@ -23,6 +23,7 @@ import pytest
 from conftest import REPO
 from grader import cli, gradescope
 from grader.autograder import WRITE_MARGIN
+from grader.session import load_spec
 
 VENV = Path(sys.prefix)  # the course environment running these tests (COURSE_VENV)
 
@@ -169,6 +170,19 @@ def test_hang_or_exit_still_writes_results_before_the_deadline(a0_root, code, re
     results, seconds, _ = run_autograder(a0_root, {"montecarlo.py": code}, deadline=deadline)
     assert results["score"] == 0 and reason in results["output"]
     assert seconds < deadline
+
+
+def test_deadline_keeps_the_checks_that_ran(a0_root):
+    hang = "\n\ndef convergence_slope(*args, **kwargs):\n    while True:\n        time.sleep(1)\n"
+    code = "import time\n" + solution("a0_warmup", "montecarlo") + hang
+    results, seconds, _ = run_autograder(a0_root, {"montecarlo.py": code}, deadline=WRITE_MARGIN + 10)
+    assert seconds < WRITE_MARGIN + 10
+    *ran, unrun = results["tests"]
+    assert results["score"] == sum(t["score"] for t in ran) > 0
+    assert unrun["name"] == "Checks not run before the autograder's deadline" and unrun["score"] == 0
+    assert "did not finish within" in results["output"]
+    assert sum(t["max_score"] for t in results["tests"]) == sum(
+        c.points for c in load_spec("a0_warmup")[0].checks())
 
 
 def test_trax_assignment_reference_gets_full_marks(zips, tmp_path):
