@@ -187,7 +187,7 @@ def test_deadline_keeps_the_checks_that_ran(a0_root):
 
 def test_trax_assignment_reference_gets_full_marks(zips, tmp_path):
     root = deploy(zips["a1_gru"], tmp_path)
-    results, _, log = run_autograder(root, {"gru_lm.py": solution("a1_gru", "gru_lm")})
+    results, _, log = run_autograder(root, {"gru_lm.py": solution("a1_gru", "gru_lm")}, deadline=1800)
     failed = [(t["name"], t["output"]) for t in results["tests"] if t["status"] != "passed"]
     assert not failed and results["score"] == sum(t["max_score"] for t in results["tests"]) > 0
     assert_imported_from_shipped_tree(log, root, "a1_gru")
