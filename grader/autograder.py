@@ -8,11 +8,13 @@ writes ``$AUTOGRADER_ROOT/results/results.json``:
    inside a folder, or inside a zip of the folder; a missing or misnamed file becomes one test
    entry that names the file to upload;
 2. grade them with every check, hidden ones included, in a child process that first imports
-   the libraries the assignment's module imports (``--preload``, e.g. Trax: on a slow
-   Gradescope CPU that import alone can outlast the student's import time limit), with a deadline (``AUTOGRADER_DEADLINE`` seconds in all, default below Gradescope's
-   10-minute timeout), so a submission that exits, hangs or crashes Python still gets a
-   results.json saying what happened;
-3. add the run's summary (points, and a hint when the module could not be imported).
+   the libraries the assignment's module imports (``--preload``; on a slow Gradescope CPU
+   ``import trax`` alone can outlast the student's import time limit). The child is interrupted
+   at the deadline (``AUTOGRADER_DEADLINE`` seconds in all, default below Gradescope's
+   10-minute timeout) and keeps the checks that ran; a submission that exits, hangs or crashes
+   Python still gets a results.json saying what happened;
+3. add the run's summary (points, and hints when the module could not be imported or the
+   deadline stopped grading).
 
 This process imports nothing heavy (no NumPy, no Trax), so the child has the memory to itself.
 """
