@@ -23,7 +23,7 @@ import pytest
 from conftest import REPO
 from grader import cli, gradescope
 from grader.autograder import WRITE_MARGIN
-from grader.session import load_spec
+from grader.registry import load_spec
 
 VENV = Path(sys.prefix)  # the course environment running these tests (COURSE_VENV)
 
