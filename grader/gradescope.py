@@ -1,4 +1,5 @@
-"""Build Gradescope autograder zips: ``python -m grader gradescope OUT [ASSIGNMENT ...] [--force]``.
+"""Build Gradescope autograder zips: ``python -m grader gradescope OUT [ASSIGNMENT ...]``
+(``--deadline S`` sets when run_autograder stops grading, ``--force`` replaces old zips).
 
 One zip per assignment (one Gradescope assignment = one course assignment), named
 ``gradescope-<assignment>.zip``. Its root is what Gradescope extracts into
@@ -120,7 +121,10 @@ def top_level_imports(path):
 
 
 def scripts(assignment, deadline=DEFAULT_DEADLINE):
-    """{file name: text} of the two scripts Gradescope needs at the zip's root."""
+    """{file name: text} of the two scripts Gradescope needs at the zip's root.
+
+    run_autograder names the student modules, and the libraries their stubs import at module
+    level, which the grading child imports before the timed import of the student's code."""
     modules = load_spec(assignment)[0].modules
     preload = set().union(*(top_level_imports(REPO / "assignments" / assignment / f"{m}.py")
                             for m in modules))
