@@ -3,10 +3,9 @@
 Calling a Trax layer directly runs it op by op (~100x slower than compiled); the course
 evaluates and samples through :func:`jit_forward` instead.
 """
-import jax
 import numpy as np
 
-from course.trax_compat import trax
+from course.lazy import jax, trax  # imported on first use
 
 
 def jit_forward(model):

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from course.lazy import tl, training, trax  # Trax loads on first use: Parts A-B run without it
 from course.numpy_utils import columns_from_trax_kernel, sigmoid
-from course.trax_compat import trax, tl
 from course.trax_utils import copy_weights, int_signature, jit_forward, reset_state
-from trax.supervised import training
 
 EOS_INT = 1  # end-of-sentence id; 0 is padding
 
