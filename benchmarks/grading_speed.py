@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from grader.session import REPO, available_assignments
+from grader.registry import REPO, available_assignments
 
 SINGLE_EXERCISE = ["a1_gru", "forward_GRU"]
 

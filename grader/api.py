@@ -18,6 +18,19 @@ Example::
     def loop_uniform(mc):
         "estimate of the integral of x^2 on [0, 1] from 1,000 fixed samples"
         return mc.mc_estimate_loop(square, unit_density, SAMPLES)
+
+**One expensive call, several checks.** When several checks judge different facts of one
+expensive student call (e.g. a short training run, where compilation dominates), put the
+call in a helper decorated with :func:`grader.memo.shared`: it runs once per submission and
+argument list, and every check that calls it with the same arguments gets the same result
+(or the same error). Arguments must be hashable (pass config values, not objects) and the
+result should be plain data the checks only read. The memo is keyed by the student module
+object, so different submissions never share; the seeds are reset around the call, so the
+result does not depend on which check ran first. See :mod:`grader.memo` for the rules::
+
+    @shared
+    def run_small_training(mod, **config):
+        return loop_summary(mod.train_model(..., config=mod.Config(**config)))
 """
 from dataclasses import dataclass, field
 from typing import Callable, Optional

@@ -9,6 +9,7 @@ from grader.checks.common import (as_arrays, equals, frequencies_close, initiali
                                   outputs, pads_ignored, random_weights, reshuffled_each_epoch,
                                   seeded_epochs, shape_and_total, trax_api)
 from grader.compare import compare
+from grader.memo import shared
 
 ASSIGNMENT = Assignment(
     "a1_gru", module="gru_lm", title="GRU character language model on Shakespeare",
@@ -205,26 +206,34 @@ def grulm_predict_mode(mod):
     return [outputs(model, np.array([[c]], np.int32)) for c in (0, 5, 5, 9)]
 
 
-def run_small_training(mod, config):
+#: The config of the one small training run every train_model check judges: each
+#: hyper-parameter a check looks at differs from its default.
+TRAIN_CONFIG = {"learning_rate": 0.003, "clip_grad_norm": 0.5, "n_eval_batches": 2,
+                "steps_per_checkpoint": 2}
+
+
+@shared
+def run_small_training(mod, **config):
+    """Plain facts (:func:`loop_summary`) of 2 steps on a tiny model with ``GRUConfig(**config)``;
+    run once per submission and shared by the train_model checks (compilation dominates)."""
     model = mod.GRULM(vocab_size=256, d_model=8, n_layers=1)
     with tempfile.TemporaryDirectory() as out:
         loop = mod.train_model(model, mod.data_generator, LINES, LINES[:4], batch_size=2,
-                               max_length=16, n_steps=2, output_dir=out, config=config)
+                               max_length=16, n_steps=2, output_dir=out, config=mod.GRUConfig(**config))
     return loop_summary(loop)
 
 
 @check("train_model", points=1, subject="training setup", timeout=300)
 def train_setup(mod):
     """2 steps on a tiny model: returns the Loop; CrossEntropyLoss, Adam, eval metrics CrossEntropyLoss + Accuracy"""
-    info = run_small_training(mod, mod.GRUConfig(n_eval_batches=1, steps_per_checkpoint=2))
+    info = run_small_training(mod, **TRAIN_CONFIG)
     return {k: info[k] for k in ("step", "loss", "optimizer", "metrics")}
 
 
 @check("train_model", points=1, subject="hyper-parameters", timeout=300)
 def train_uses_config(mod):
     """learning rate, gradient clipping and eval batches come from the config argument"""
-    info = run_small_training(mod, mod.GRUConfig(learning_rate=0.003, clip_grad_norm=0.5,
-                                                 n_eval_batches=2, steps_per_checkpoint=2))
+    info = run_small_training(mod, **TRAIN_CONFIG)
     return {k: info[k] for k in ("learning_rate", "clip_grad_norm", "n_eval_batches")}
 
 

@@ -3,7 +3,7 @@ import numpy as np
 
 from grader.api import Fail
 from grader.checks.a1_gru import (ASSIGNMENT, as_pair, cell_inputs, first_batches,
-                                  reference_gru, run_small_training)
+                                  reference_gru, run_small_training, TRAIN_CONFIG)
 from grader.checks.common import frequencies_close, layer_names, log_softmax
 
 check = ASSIGNMENT.check
@@ -65,7 +65,7 @@ def _history(got, expected):
 @check("train_model", points=1, hidden=True, judge=_history, timeout=300)
 def train_records_history(mod):
     """the loop runs n_steps and records evaluation metrics"""
-    info = run_small_training(mod, mod.GRUConfig(n_eval_batches=1, steps_per_checkpoint=2))
+    info = run_small_training(mod, **TRAIN_CONFIG)  # the public checks' run, shared
     return {"step": info["step"], "eval": info["eval_history"]}
 
 

@@ -11,6 +11,7 @@ from grader.checks.common import (as_arrays, equals, initialised, layer_names, l
                                   reshuffled_each_epoch, seeded_epochs, shape_and_total,
                                   trax_api)
 from grader.compare import compare
+from grader.memo import shared
 
 ASSIGNMENT = Assignment(
     "a2_ner", module="ner", title="LSTM named-entity recognition on GMB",
@@ -173,38 +174,45 @@ def ner_output(mod):
     return forward(small_tagger(mod))
 
 
-def run_small_training(mod, config, loss_layer=None, train_steps=2):
+#: The config of the small training run that train_setup and train_uses_config share: each
+#: hyper-parameter a check looks at differs from its default.
+TRAIN_CONFIG = {"learning_rate": 0.003, "n_eval_batches": 2, "steps_per_checkpoint": 2}
+
+
+@shared
+def run_small_training(mod, train_steps=2, other_loss=False, **config):
+    """Plain facts (:func:`loop_summary`) of ``train_steps`` steps on a tiny tagger with
+    ``NERConfig(**config)`` (and Trax's WeightedCategoryCrossEntropy as ``loss_layer`` when
+    ``other_loss``); run once per submission and arguments (compilation dominates)."""
     gen = mod.data_generator(2, X, Y, P)
     model = mod.NER(TAG_MAP5, 100, 4)
     train = mod.masked_batches(gen, P)
     evals = mod.masked_batches(mod.data_generator(2, X, Y, P), P)
+    kwargs = {"loss_layer": trax_api().tl.WeightedCategoryCrossEntropy()} if other_loss else {}
     with tempfile.TemporaryDirectory() as out:
-        kwargs = {"loss_layer": loss_layer} if loss_layer is not None else {}
-        loop = mod.train_model(model, train, evals, train_steps=train_steps, output_dir=out, config=config,
-                               **kwargs)
+        loop = mod.train_model(model, train, evals, train_steps=train_steps, output_dir=out,
+                               config=mod.NERConfig(**config), **kwargs)
     return loop_summary(loop)
 
 
 @check("train_model", points=1, subject="training setup", timeout=300)
 def train_setup(mod):
     """2 steps on a tiny model: returns the Loop; CrossEntropyLoss, Adam, eval metrics CrossEntropyLoss + Accuracy"""
-    info = run_small_training(mod, mod.NERConfig(n_eval_batches=1, steps_per_checkpoint=2))
+    info = run_small_training(mod, **TRAIN_CONFIG)
     return {k: info[k] for k in ("step", "loss", "optimizer", "metrics", "eval_history")}
 
 
 @check("train_model", points=1, subject="hyper-parameters", timeout=300)
 def train_uses_config(mod):
     """learning rate and eval batches come from the config argument"""
-    info = run_small_training(mod, mod.NERConfig(learning_rate=0.003, n_eval_batches=2,
-                                                 steps_per_checkpoint=2))
+    info = run_small_training(mod, **TRAIN_CONFIG)
     return {k: info[k] for k in ("learning_rate", "n_eval_batches")}
 
 
 @check("train_model", points=1, subject="training setup", timeout=300)
 def train_with_other_loss(mod):
     """a loss layer passed as loss_layer is the one trained (the CRF extension needs this)"""
-    info = run_small_training(mod, mod.NERConfig(n_eval_batches=1, steps_per_checkpoint=2),
-                              loss_layer=trax_api().tl.WeightedCategoryCrossEntropy())
+    info = run_small_training(mod, other_loss=True, n_eval_batches=1, steps_per_checkpoint=2)
     return {k: info[k] for k in ("step", "loss", "optimizer")}
 
 

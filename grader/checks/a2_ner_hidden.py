@@ -76,8 +76,7 @@ def ner_default_size(mod):
 @check("train_model", points=1, hidden=True, subject="steps run", timeout=300)
 def train_other_steps(mod):
     """another number of training steps"""
-    info = run_small_training(mod, mod.NERConfig(n_eval_batches=1, steps_per_checkpoint=3),
-                              train_steps=3)
+    info = run_small_training(mod, train_steps=3, n_eval_batches=1, steps_per_checkpoint=3)
     return {k: info[k] for k in ("step", "loss")}
 
 

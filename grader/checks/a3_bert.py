@@ -10,6 +10,7 @@ from grader.checks.common import (equals, initialised, layer_names, log_probabil
                                   loop_summary, outputs, pads_ignored, random_weights,
                                   scaled_weights, shape_and_total, weight_shapes)
 from grader.compare import compare
+from grader.memo import shared
 
 ASSIGNMENT = Assignment(
     "a3_bert", module="bert", title="BERT pretraining",
@@ -681,7 +682,16 @@ def accuracies(mod):
     return [float(mod.mlm_accuracy(mlm, ids, weights)), float(mod.nsp_accuracy(nsp, np.array([1, 0])))]
 
 
-def run_small_training(mod, config):
+#: The config of the small training run that train_setup and train_uses_config share: each
+#: hyper-parameter a check looks at differs from its default.
+TRAIN_CONFIG = {"learning_rate": 0.003, "warmup_steps": 100, "n_eval_batches": 2,
+                "steps_per_checkpoint": 2}
+
+
+@shared
+def run_small_training(mod, **config):
+    """Plain facts (:func:`loop_summary`, the learning rate at step 1) of 2 steps on a tiny
+    pretrainer with ``BertConfig(**config)``; run once per submission (compilation dominates)."""
     features = toy_features(6, seq=7, preds=2)
     for f in features:
         f["input_ids"] = np.array([2, 5, 6, 3, 7, 3, 0], np.int32) + 0
@@ -691,7 +701,7 @@ def run_small_training(mod, config):
     model = pretrainer(mod, mode="train")
     with tempfile.TemporaryDirectory() as out:
         loop = mod.train_model(model, mod.feature_batches(features, 2), mod.feature_batches(features, 2),
-                               train_steps=2, output_dir=out, config=config)
+                               train_steps=2, output_dir=out, config=mod.BertConfig(**config))
     summary = loop_summary(loop)
     summary["lr_at_step_1"] = float(loop._tasks[0].learning_rate(1))
     return summary
@@ -700,7 +710,7 @@ def run_small_training(mod, config):
 @check("train_model", points=1, subject="training setup", timeout=300)
 def train_setup(mod):
     """2 steps on a tiny model: returns the Loop; PretrainingLoss, Adam, eval MLMLoss, NSPLoss, MLMAccuracy, NSPAccuracy"""
-    info = run_small_training(mod, mod.BertConfig(n_eval_batches=1, steps_per_checkpoint=2))
+    info = run_small_training(mod, **TRAIN_CONFIG)
     return {k: info[k] for k in ("step", "loss", "optimizer", "metrics")}
 
 
@@ -714,7 +724,6 @@ def _warmup(got, expected):
 @check("train_model", points=1, judge=_warmup, timeout=300)
 def train_uses_config(mod):
     """warm-up schedule and eval batches come from the config argument"""
-    info = run_small_training(mod, mod.BertConfig(learning_rate=0.003, warmup_steps=100, n_eval_batches=2,
-                                                  steps_per_checkpoint=2))
-    return {"lr_at_step_1": info["lr_at_step_1"], "learning_rate": 0.003,
+    info = run_small_training(mod, **TRAIN_CONFIG)
+    return {"lr_at_step_1": info["lr_at_step_1"], "learning_rate": TRAIN_CONFIG["learning_rate"],
             "n_eval_batches": info["n_eval_batches"]}
