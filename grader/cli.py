@@ -6,15 +6,16 @@ import sys
 import time
 from pathlib import Path
 
-USAGE = """python -m grader [ASSIGNMENT ...] [--solutions | --submission DIR] [--public-only]
+USAGE = """python -m grader [ASSIGNMENT ...] [EXERCISE ...] [--solutions | --submission DIR] [--public-only]
                         [--json PATH] [--data-dir DIR] [--timeout S] [--fail-under PCT]
        python -m grader expect [ASSIGNMENT ...]     regenerate stored expectations from solutions/
        python -m grader stubs [--check] [--force]   regenerate assignments/ stubs from solutions/
        python -m grader release OUT [--force]       build the student bundle (directory + zip) in OUT
        python -m grader gradescope OUT [ASSIGNMENT ...] [--deadline S] [--force]
                                                     build one Gradescope autograder zip per assignment
-       python -m grader batch DIR --out CSV [ASSIGNMENT ...] [--wall S] [--memory MB] [--timeout S]
-                                                    grade every submission folder in DIR"""
+       python -m grader batch DIR --out CSV [ASSIGNMENT ...] [--jobs N] [--shard K/N] [--wall S]
+                              [--memory MB] [--timeout S]  grade every submission folder in DIR
+       python -m grader gradebook merge CSV ... --out CSV   join the gradebooks of a sharded batch"""
 
 
 class UsageError(Exception):
@@ -24,7 +25,9 @@ class UsageError(Exception):
 def _grade_parser():
     p = argparse.ArgumentParser(prog="python -m grader", usage=USAGE,
                                 description="Grade assignments and print the score table.")
-    p.add_argument("assignments", nargs="*", help="assignment names (default: all)")
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT_OR_EXERCISE",
+                   help="assignment names (default: all), then exercise names or their prefixes "
+                        "to grade only those exercises (e.g. a1_gru forward_GRU)")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--solutions", action="store_true", help="grade the reference solutions/")
     src.add_argument("--submission", metavar="DIR", help="grade DIR (same layout as assignments/)")
@@ -47,6 +50,32 @@ def _check_assignments(names):
     return names or known
 
 
+def _select(names):
+    """(assignments, exercises or None) from the positional names: known assignment names
+    select assignments, every other name selects the exercises it names or starts (an exact
+    name wins over a prefix) in the named assignments — all of them when none is named — and
+    the assignments without a selected exercise are left out."""
+    from grader.registry import available_assignments, load_spec
+    known = available_assignments()
+    assignments = [n for n in names if n in known] or known
+    prefixes = [n for n in names if n not in known]
+    if not prefixes:
+        return _check_assignments(assignments), None
+    exercises = {a: list(load_spec(a)[0].exercises) for a in assignments}
+    chosen = set()
+    for prefix in prefixes:
+        offered = [e for a in assignments for e in exercises[a]]
+        matches = [e for e in offered if e == prefix] or [e for e in offered if e.startswith(prefix)]
+        if not matches and len(assignments) == len(known) and not set(names) & set(known):
+            raise UsageError(f"unknown assignment {prefix}; choose from {', '.join(known)} "
+                             "(exercise names or prefixes may follow an assignment)")
+        if not matches:
+            raise UsageError(f"unknown exercise {prefix} in {', '.join(assignments)}; choose from "
+                             f"{', '.join(dict.fromkeys(offered))}")
+        chosen.update(matches)
+    return [a for a in assignments if chosen & set(exercises[a])], chosen
+
+
 def grade_command(argv):
     from grader import report
     from grader.registry import REPO
@@ -56,7 +85,7 @@ def grade_command(argv):
         if not Path(args.data_dir).is_dir():
             raise UsageError(f"--data-dir {args.data_dir}: no such directory")
         os.environ["COURSE_DATA_DIR"] = str(Path(args.data_dir).resolve())
-    names = _check_assignments(args.assignments)
+    names, exercises = _select(args.assignments)
     if args.submission:
         source, label = Path(args.submission), args.submission
         if not source.is_dir():
@@ -67,7 +96,8 @@ def grade_command(argv):
     start = time.perf_counter()
     if args.timeout is not None and args.timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
-    graded = grade(source, names, public_only=args.public_only, max_timeout=args.timeout)
+    graded = grade(source, names, public_only=args.public_only, max_timeout=args.timeout,
+                   exercises=exercises)
     print(report.render(graded, label))
     print(f"(graded in {time.perf_counter() - start:.1f} s)")
     if args.json:
