@@ -12,6 +12,9 @@ SUBMISSIONS (laid out like ``assignments/``):
 3. only plain data comes back; this process judges it against the stored expectations
    and alone decides the score.
 
+Several submissions can be graded at once (``--jobs``, :mod:`grader.parallel`) and a
+batch can be split into shards graded by separate jobs (``--shard``, :mod:`grader.shards`).
+
 The gradebook (pandas) has one row per submission: a status (ok / timeout / crashed /
 out of memory / import error), a column per exercise and the total. A summary is printed
 and a histogram of totals is saved next to the CSV.
@@ -29,9 +32,11 @@ from pathlib import Path
 
 from grader import plain
 from grader.course_files import copy_course
+from grader.parallel import check_jobs, map_in_jobs
 from grader.registry import REPO, load_expectations, load_spec, stored_expectation
 from grader.results import GradedRun
 from grader.runner import Outcome, Status, judge_outcome
+from grader.shards import label_shard, shard_of
 
 DEFAULT_WALL = 600.0
 DEFAULT_MEMORY_MB = 8192
@@ -200,21 +205,39 @@ def save_histogram(book, path, specs):
     plt.close(fig)
 
 
+def empty_gradebook(specs):
+    """The gradebook of no submissions: its columns only (e.g. a shard with nothing to grade)."""
+    import pandas as pd
+    return pd.DataFrame(columns=["submission", "status", *max_points(specs), "total", "seconds"])
+
+
 def grade_batch(submissions_dir, out_csv, assignments, wall=DEFAULT_WALL, memory_mb=DEFAULT_MEMORY_MB,
-                check_timeout=None, progress=True):
-    """Grade every sub-directory of ``submissions_dir``; write the gradebook and histogram."""
+                check_timeout=None, progress=True, jobs=1, shard=None):
+    """Grade every sub-directory of ``submissions_dir``; write the gradebook and histogram.
+
+    ``jobs`` submissions are graded at once (:mod:`grader.parallel`; refused when ``jobs`` ×
+    ``memory_mb`` exceeds the machine). ``shard=(K, N)`` grades only the K-th of N shards of
+    the sorted folders and labels the gradebook for ``gradebook merge`` (:mod:`grader.shards`).
+    The gradebook does not depend on ``jobs``.
+    """
     from tqdm import tqdm
+    check_jobs(jobs, memory_mb)
     submissions = sorted(p for p in Path(submissions_dir).iterdir() if p.is_dir())
+    batch_size = len(submissions)
+    if shard:
+        submissions = shard_of(submissions, *shard)
     specs = {a: load_spec(a)[0] for a in assignments}
     module_names = {c.defined_in for spec in specs.values() for c in spec.checks()}
     expectations = {m: load_expectations(m) for m in module_names}
-    results = []
-    with tempfile.TemporaryDirectory(prefix="grader-runner-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="grader-runner-") as tmp, \
+            tqdm(total=len(submissions), desc="grading", unit="submission", disable=not progress) as bar:
         runner = build_runner(Path(tmp) / "runner")
-        for submission in tqdm(submissions, desc="grading", unit="submission", disable=not progress):
-            results.append(grade_submission(runner, submission, specs, expectations, wall,
-                                            memory_mb, check_timeout))
-    book = gradebook(results)
+        results = map_in_jobs(lambda submission: grade_submission(
+            runner, submission, specs, expectations, wall, memory_mb, check_timeout),
+            submissions, jobs, on_done=bar.update)
+    book = gradebook(results) if results else empty_gradebook(specs)
+    if shard:
+        book = label_shard(book, *shard, batch_size)
     out_csv = Path(out_csv)
     out_csv.parent.mkdir(parents=True, exist_ok=True)
     book.to_csv(out_csv, index=False)

@@ -175,7 +175,19 @@ def batch_command(argv):
     p.add_argument("--wall", type=float, default=batch.DEFAULT_WALL, help="seconds per submission")
     p.add_argument("--memory", type=int, default=batch.DEFAULT_MEMORY_MB, help="MB per submission")
     p.add_argument("--timeout", type=float, help="cap on each check's time limit")
+    p.add_argument("--jobs", type=int, metavar="N",
+                   help="submissions graded at once (default: the cores, as far as memory allows)")
+    p.add_argument("--shard", metavar="K/N",
+                   help="grade only shard K of N (0-based); with N alone, K comes from "
+                        "SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX")
     args = p.parse_args(argv)
+    from grader.parallel import JobsError, check_jobs, default_jobs
+    from grader.shards import ShardError, parse_shard
+    try:
+        jobs = check_jobs(args.jobs, args.memory) if args.jobs is not None else default_jobs(args.memory)
+        shard = parse_shard(args.shard) if args.shard else None
+    except (JobsError, ShardError) as err:
+        raise UsageError(str(err)) from None
     if not Path(args.submissions).is_dir():
         raise UsageError(f"{args.submissions}: no such directory")
     if Path(args.out).exists() and Path(args.out).is_dir():
@@ -185,14 +197,41 @@ def batch_command(argv):
         print("warning: bubblewrap (bwrap) is not installed: submissions are isolated by process "
               "and limits only, and could read files of this repository", file=sys.stderr)
     book, specs = batch.grade_batch(args.submissions, args.out, names, args.wall, args.memory,
-                                    args.timeout)
+                                    args.timeout, jobs=jobs, shard=shard)
+    if shard:
+        print(f"shard {shard[0]}/{shard[1]}: {len(book)} submissions")
     print(batch.summary(book, specs))
     print(f"wrote {args.out} and {Path(args.out).with_suffix('.png')}")
     return 0
 
 
+def gradebook_command(argv):
+    from grader import batch, shards
+    from grader.registry import load_spec
+    p = argparse.ArgumentParser(prog="python -m grader gradebook",
+                                description="Join the gradebooks of a sharded batch (--shard K/N).")
+    p.add_argument("action", choices=["merge"])
+    p.add_argument("shards", nargs="+", metavar="CSV", help="every shard's gradebook, once each")
+    p.add_argument("--out", required=True, metavar="CSV", help="merged gradebook path")
+    args = p.parse_args(argv)
+    if Path(args.out).resolve() in {Path(s).resolve() for s in args.shards}:
+        raise UsageError(f"--out {args.out} is one of the shards; give a new path")
+    try:
+        book = shards.merge(args.shards)
+    except shards.ShardError as err:
+        raise UsageError(str(err)) from None
+    names = dict.fromkeys(c.split("/", 1)[0] for c in book.columns if "/" in c)
+    specs = {name: load_spec(name)[0] for name in names}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    book.to_csv(args.out, index=False)
+    batch.save_histogram(book, Path(args.out).with_suffix(".png"), specs)
+    print(batch.summary(book, specs))
+    print(f"merged {len(args.shards)} shards: wrote {args.out} and {Path(args.out).with_suffix('.png')}")
+    return 0
+
+
 COMMANDS = {"expect": expect_command, "stubs": stubs_command, "release": release_command,
-            "gradescope": gradescope_command, "batch": batch_command}
+            "gradescope": gradescope_command, "batch": batch_command, "gradebook": gradebook_command}
 
 
 def main(argv=None):
