@@ -40,3 +40,19 @@ def test_bad_input_gives_one_clear_line_and_status_2(tmp_path):
 def test_stubs_check_reports_up_to_date():
     proc = run("stubs", "--check")
     assert proc.returncode == 0 and proc.stdout == ""
+
+
+def test_exercise_names_after_an_assignment_grade_only_those_without_trax():
+    proc = run("a1_gru", "forward_V", "--solutions")
+    assert proc.returncode == 0, proc.stderr
+    graded = [line.split()[0] for line in proc.stdout.splitlines()
+              if line.startswith("  ") and "no checks ran" not in line and line.split()[0] != "exercise"]
+    assert graded == ["forward_V_RNN", "total"], proc.stdout
+    probe = subprocess.run([sys.executable, "-c", "import sys; from grader.cli import main; "
+                            "main(['a1_gru', 'forward_V_RNN', '--solutions']); "
+                            "print('trax' in sys.modules, 'tensorflow' in sys.modules)"],
+                           cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert probe.stdout.splitlines()[-1] == "False False", probe.stdout + probe.stderr
+    unknown = run("a1_gru", "forward_XYZ")
+    assert unknown.returncode == 2 and unknown.stderr.startswith(
+        "error: unknown exercise forward_XYZ in a1_gru; choose from forward_V_RNN, forward_GRU")
