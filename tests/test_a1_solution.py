@@ -66,3 +66,19 @@ def test_scan_matches_stepping_by_hand_and_gru_cell_is_trax_cell():
         h = g.forward_GRU([x, h], w)[0]
         np.testing.assert_array_equal(y, h)
     np.testing.assert_array_equal(h_t, h)
+
+
+def test_gru_cell_weights_of_the_check_drive_trax_cell_like_the_mapped_numpy_cell():
+    """The forward_GRU check feeds NumPy weights in tl.GRUCell's layout (no Trax at grading):
+    loaded into a real tl.GRUCell, they give the reference's mapped NumPy cell to 1e-5."""
+    from grader.checks.a1_gru import gru_cell_weights
+    emb, h_dim = 3, 5
+    x = np.linspace(-1, 1, emb, dtype=np.float32)[None]
+    s = np.linspace(0.5, -0.5, h_dim, dtype=np.float32)[None]
+    cell = tl.GRUCell(h_dim)
+    cell.init((trax.shapes.signature(x), trax.shapes.signature(s)))
+    cell.weights = gru_cell_weights(emb, h_dim, seed=3)
+    trax_h = np.asarray(cell((x, s))[0])[0]
+    w = g.gru_weights_from_trax(gru_cell_weights(emb, h_dim, seed=3), emb)
+    ours = g.forward_GRU([x.T.astype(np.float64), s.T.astype(np.float64)], w)[0][:, 0]
+    np.testing.assert_allclose(ours, trax_h, rtol=1e-5, atol=1e-5)

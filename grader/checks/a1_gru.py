@@ -51,14 +51,24 @@ def gru_step(mod):
     return as_pair(mod.forward_GRU([x, h], w))
 
 
+def gru_cell_weights(emb, h_dim, seed):
+    """Weights in the layout of an initialised ``tl.GRUCell(h_dim)`` for inputs of width
+    ``emb``: ``(W1 (emb+h, 2h), B1 (2h,), W2 (emb+h, h), B2 (h,))`` in float32. Drawn with
+    NumPy (biases far from zero, unlike Trax's initialiser) so that this NumPy exercise is
+    graded without importing Trax; the reference mapping is tested against Trax's own cell
+    in tests/test_a1_solution.py."""
+    rng = np.random.default_rng(seed)
+    shapes = [(emb + h_dim, 2 * h_dim), (2 * h_dim,), (emb + h_dim, h_dim), (h_dim,)]
+    return tuple(rng.normal(0.0, 0.5, shape).astype(np.float32) for shape in shapes)
+
+
 @check("forward_GRU", points=1, subject="h", rtol=1e-5, atol=1e-6)
 def gru_matches_trax_cell(mod):
     """equals Trax's tl.GRUCell once its weights are mapped (gru_weights_from_trax)"""
     emb, h_dim = 3, 5
     x = np.linspace(-1, 1, emb, dtype=np.float32)[None]
     s = np.linspace(0.5, -0.5, h_dim, dtype=np.float32)[None]
-    cell = initialised(trax_api().tl.GRUCell(h_dim), (x, s), seed=3)
-    w = mod.gru_weights_from_trax(cell.weights, emb)
+    w = mod.gru_weights_from_trax(gru_cell_weights(emb, h_dim, seed=3), emb)
     return mod.forward_GRU([x.T.astype(np.float64), s.T.astype(np.float64)], w)[0]
 
 
