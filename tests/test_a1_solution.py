@@ -10,7 +10,8 @@ sys.path.insert(0, str(REPO / "solutions" / "a1_gru"))
 import gru_lm as g  # noqa: E402
 from course.trax_compat import jax, tl, trax  # noqa: E402
 from course.trax_utils import int_signature, jit_forward  # noqa: E402
-from grader.checks.a1_gru import chain_model, reference_gru, scale_up  # noqa: E402
+from grader.checks.a1_gru import GRU_WEIGHT_SCALE, chain_model, reference_gru  # noqa: E402
+from grader.checks.common import random_weights  # noqa: E402
 
 
 def greedy_by_rerunning(eval_model, prefix, n, width=64):
@@ -31,7 +32,7 @@ def test_generate_equals_greedy_rerun_of_the_prefix():
     config = g.GRUConfig(vocab_size=128, d_model=16, n_layers=2)
     trained = g.GRULM(128, 16, 2, mode="eval")
     trained.init(int_signature((1, 64)), rng=jax.random.PRNGKey(3))
-    scale_up(trained, seed=3)
+    random_weights(trained, 3, GRU_WEIGHT_SCALE)
     predict = g.predict_model(trained, config)
     weights_before = [np.asarray(w).copy() for w in trax.fastmath.tree_flatten(predict.weights)]
     fast = g.generate(predict, "to be or", 30, temperature=0.0)
