@@ -7,17 +7,13 @@ with like on a shared machine:
 
 1. a bare ``import trax`` (the cost every Trax program pays), timed before and after the
    grading runs (the mean is the reference);
-2. the whole course in one process (``python -m grader --solutions``) with an empty
-   compilation cache (a first grading): wall time, peak RSS and the ratio to the bare import;
-   its slowest checks show where the time goes;
-3. the same again with the cache it left (grading again, as students do);
-4. each assignment graded on its own (``python -m grader ASSIGNMENT --solutions``, cache
-   warm): wall time and peak RSS — what a student or Gradescope pays for one assignment;
-5. one NumPy exercise (``python -m grader a1_gru forward_GRU --solutions``).
+2. the whole course in one process (``python -m grader --solutions``): wall time, peak RSS
+   and the ratio to the bare import; its slowest checks show where the time goes;
+3. each assignment graded on its own (``python -m grader ASSIGNMENT --solutions``): wall time
+   and peak RSS — what a student or Gradescope pays for one assignment;
+4. one NumPy exercise (``python -m grader a1_gru forward_GRU --solutions``).
 
-The compilation cache is a temporary directory (``JAX_COMPILATION_CACHE_DIR``), so the
-user's own cache neither helps nor changes. The machine's load average is printed next to the
-figures.
+The machine's load average is printed next to the figures.
 """
 import argparse
 import json
@@ -33,11 +29,11 @@ from grader.registry import REPO, available_assignments
 SINGLE_EXERCISE = ["a1_gru", "forward_GRU"]
 
 
-def run_child(args, env=None):
+def run_child(args):
     """Run ``python ARGS`` from the repository; return (wall seconds, peak RSS in MB, exit code)."""
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, *args], cwd=REPO, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, env=env)
+                            stderr=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     error = proc.stderr.read()
@@ -51,9 +47,8 @@ def bare_import():
     return run_child(["-c", "import trax"])[0]
 
 
-def grade(*args, cache):
-    return run_child(["-m", "grader", "--solutions", *args],
-                     env={**os.environ, "JAX_COMPILATION_CACHE_DIR": str(cache)})
+def grade(*args):
+    return run_child(["-m", "grader", "--solutions", *args])
 
 
 def slowest_checks(results_json, n):
@@ -73,31 +68,27 @@ def main(argv=None):
     print(f"bare `import trax`: {imports[0]:.1f} s", flush=True)
 
     with tempfile.TemporaryDirectory() as tmp:
-        cache, results = Path(tmp) / "compilation-cache", Path(tmp) / "results.json"
-        total, rss, code = grade("--json", str(results), cache=cache)
+        results = Path(tmp) / "results.json"
+        total, rss, code = grade("--json", str(results))
         slowest = slowest_checks(results, args.slowest) if results.is_file() else []
-        print(f"whole course, empty compilation cache: {total:.1f} s", flush=True)
-        again, _, _ = grade(cache=cache)
-        print(f"whole course again, cache warm: {again:.1f} s", flush=True)
-        if not args.skip_per_assignment:
-            for assignment in available_assignments():
-                wall, peak, _ = grade(assignment, cache=cache)
-                print(f"grade {assignment:<10} {wall:6.1f} s   peak RSS {peak:6.0f} MB", flush=True)
-        wall_one, rss_one, _ = grade(*SINGLE_EXERCISE, cache=cache)
-        print(f"grade {' '.join(SINGLE_EXERCISE)} (one NumPy exercise): {wall_one:.1f} s, "
-              f"peak RSS {rss_one:.0f} MB", flush=True)
+    print(f"whole course: {total:.1f} s", flush=True)
+    if not args.skip_per_assignment:
+        for assignment in available_assignments():
+            wall, peak, _ = grade(assignment)
+            print(f"grade {assignment:<10} {wall:6.1f} s   peak RSS {peak:6.0f} MB", flush=True)
+    wall_one, rss_one, _ = grade(*SINGLE_EXERCISE)
+    print(f"grade {' '.join(SINGLE_EXERCISE)} (one NumPy exercise): {wall_one:.1f} s, "
+          f"peak RSS {rss_one:.0f} MB", flush=True)
     imports.append(bare_import())
     reference = sum(imports) / len(imports)
     print(f"bare `import trax` again: {imports[-1]:.1f} s", flush=True)
 
-    print("\nslowest checks of the first whole-course run:")
+    print("\nslowest checks of the whole-course run:")
     for seconds, name in slowest:
         print(f"  {seconds:6.1f} s  {name}")
-    print(f"\nwhole course: {total:.1f} s wall (cache empty), {again:.1f} s (cache warm), "
-          f"peak RSS {rss:.0f} MB{'' if code == 0 else ' (FAILED)'}")
+    print(f"\nwhole course: {total:.1f} s wall, peak RSS {rss:.0f} MB{'' if code == 0 else ' (FAILED)'}")
     print(f"bare import trax (mean of {len(imports)}): {reference:.1f} s")
-    print(f"ratio whole course / bare import: {total / reference:.2f}x cache empty, "
-          f"{again / reference:.2f}x cache warm  (target <= 2.5)")
+    print(f"ratio whole course / bare import: {total / reference:.2f}x  (target <= 2.5)")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

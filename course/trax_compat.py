@@ -26,11 +26,6 @@ Fixes (each tested in ``tests/test_trax_compat.py``):
    off inline plots in notebooks. The import keeps the backend the user had.
 7. Each Loop warns that ``jax.host_count`` was renamed and each checkpoint that
    ``GzipFile`` will change its default mode: both are silenced by exact filters.
-
-Besides the fixes, compiled programs are kept on disk (JAX's persistent compilation cache,
-in the course cache; ``JAX_COMPILATION_CACHE_DIR`` overrides, ``COURSE_COMPILATION_CACHE=0``
-turns it off): compilation dominates short runs such as a grader's 2-step training checks,
-so grading again — or another process compiling the same model and shapes — reuses it.
 """
 import functools
 import gzip
@@ -239,26 +234,6 @@ def remove():
         _set(owner, name, _ORIGINAL_VALUES[(id(owner), name)])
 
 
-#: Compilations shorter than this (seconds) are not worth a file in the cache.
-CACHE_MIN_COMPILE_SECONDS = 0.25
-
-
-def use_compilation_cache():
-    """Keep compiled programs in the course cache (see the module docstring); return the
-    directory, or None when turned off."""
-    import os
-    if os.environ.get("COURSE_COMPILATION_CACHE", "1") == "0":
-        return None
-    directory = os.environ.get("JAX_COMPILATION_CACHE_DIR")
-    if not directory:
-        from data.files import cache_dir
-        directory = str(cache_dir() / "jax-compilation")
-    jax.config.update("jax_compilation_cache_dir", directory)
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", CACHE_MIN_COMPILE_SECONDS)
-    return directory
-
-
 apply()
-COMPILATION_CACHE = use_compilation_cache()
 
-__all__ = ["trax", "tl", "jax", "jnp", "apply", "remove", "ORIGINALS", "COMPILATION_CACHE"]
+__all__ = ["trax", "tl", "jax", "jnp", "apply", "remove", "ORIGINALS"]

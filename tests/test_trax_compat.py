@@ -190,16 +190,3 @@ def test_import_keeps_the_matplotlib_backend():
     with_fix, without_fix = proc.stdout.lower().split()
     assert with_fix == "svg", proc.stdout + proc.stderr
     assert without_fix == "agg"  # what jaxboard's import does when nothing guards it
-
-
-def test_compiled_programs_are_cached_on_disk_in_the_course_cache():
-    import os
-    from data.files import cache_dir
-    jax = compat.jax
-    expected = os.environ.get("JAX_COMPILATION_CACHE_DIR") or str(cache_dir() / "jax-compilation")
-    if os.environ.get("COURSE_COMPILATION_CACHE") == "0":
-        expected = None
-    assert compat.COMPILATION_CACHE == expected
-    if expected:
-        assert jax.config.jax_compilation_cache_dir == expected
-        assert jax.config.jax_persistent_cache_min_compile_time_secs == compat.CACHE_MIN_COMPILE_SECONDS
