@@ -52,9 +52,11 @@ def grade(*args):
 
 
 def slowest_checks(results_json, n):
-    """[(seconds, check name)] of the ``n`` slowest checks in a Gradescope results.json."""
+    """[(seconds, check name)] of the ``n`` slowest checks in a Gradescope results.json, and
+    the checks that did not pass (a timing is only worth reporting for a full score)."""
     tests = json.loads(Path(results_json).read_text())["tests"]
-    return sorted(((t["execution_time"], t["name"]) for t in tests), reverse=True)[:n]
+    failed = [f"{t['name']}: {t['output']}" for t in tests if t["score"] < t["max_score"]]
+    return sorted(((t["execution_time"], t["name"]) for t in tests), reverse=True)[:n], failed
 
 
 def main(argv=None):
@@ -70,7 +72,7 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as tmp:
         results = Path(tmp) / "results.json"
         total, rss, code = grade("--json", str(results))
-        slowest = slowest_checks(results, args.slowest) if results.is_file() else []
+        slowest, failed = slowest_checks(results, args.slowest) if results.is_file() else ([], ["no results"])
     print(f"whole course: {total:.1f} s", flush=True)
     if not args.skip_per_assignment:
         for assignment in available_assignments():
@@ -86,7 +88,10 @@ def main(argv=None):
     print("\nslowest checks of the whole-course run:")
     for seconds, name in slowest:
         print(f"  {seconds:6.1f} s  {name}")
-    print(f"\nwhole course: {total:.1f} s wall, peak RSS {rss:.0f} MB{'' if code == 0 else ' (FAILED)'}")
+    for line in failed:
+        print(f"  not passed: {line}")
+    print(f"\nwhole course: {total:.1f} s wall, peak RSS {rss:.0f} MB, "
+          f"{'every check passed' if code == 0 and not failed else f'{len(failed)} checks not passed'}")
     print(f"bare import trax (mean of {len(imports)}): {reference:.1f} s")
     print(f"ratio whole course / bare import: {total / reference:.2f}x  (target <= 2.5)")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
