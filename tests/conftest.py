@@ -49,27 +49,30 @@ def by_exercise(graded, assignment):
             for ex, score in graded.exercise_scores().items()}
 
 
-def mutation_tests(assignment, filename, mutants):
-    """The two tests of a mutation suite: each mutant (a plausible wrong implementation of an
+def mutation_tests(assignment):
+    """The two tests of a mutation suite over the catalogue of known mistakes
+    (``grader/mistakes/<assignment>.py``): each mistake (a plausible wrong implementation of an
     exercise, given as text edits of the solution) loses points there with one-line messages,
-    at least one from a public check; and the suite has 15+ mutants covering every exercise.
+    at least one from a public check; and the catalogue has 15+ mistakes covering every exercise.
     Use: ``test_mutant, test_suite_covers_every_exercise = mutation_tests(...)``."""
+    from grader.mistakes import catalogue, solution_file
     from grader.registry import load_spec
     from grader.session import grade
+    mistakes = catalogue(assignment)
 
-    @pytest.mark.parametrize("name", sorted(mutants))
+    @pytest.mark.parametrize("name", list(mistakes))
     def test_mutant(name, make_submission):
-        exercise, edits = mutants[name]
-        sub = make_submission(assignment, {filename: edits})
+        mistake = mistakes[name]
+        sub = make_submission(assignment, {solution_file(assignment): list(mistake.edits)})
         points, max_points, messages = by_exercise(
-            grade(sub, [assignment], exercises=[exercise]), assignment)[exercise]
+            grade(sub, [assignment], exercises=[mistake.exercise]), assignment)[mistake.exercise]
         assert points < max_points, f"{name}: not caught"
         assert messages and all(m and "Traceback" not in m for m in messages)
         public = [m for m in messages if not m.startswith("hidden check failed")]
         assert public, f"{name}: only hidden checks caught it, the student gets no actionable hint"
 
     def test_suite_covers_every_exercise():
-        assert len(mutants) >= 15
-        assert {ex for ex, _ in mutants.values()} == set(load_spec(assignment)[0].exercises)
+        assert len(mistakes) >= 15
+        assert {m.exercise for m in mistakes.values()} == set(load_spec(assignment)[0].exercises)
 
     return test_mutant, test_suite_covers_every_exercise
