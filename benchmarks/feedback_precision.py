@@ -15,7 +15,8 @@ from pathlib import Path
 
 from grader.mistakes import catalogue, solution_file, write_mutant
 from grader.runner import import_modules
-from grader.session import REPO, grade, load_spec
+from grader.registry import REPO, load_spec
+from grader.session import grade
 from grader.tracing import calls_of_checks, edited_definitions
 
 SOLUTIONS = REPO / "solutions"

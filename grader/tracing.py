@@ -2,45 +2,63 @@
 
 A check grades one exercise. When grading the reference solution, :func:`calls_of_checks`
 records, for every check, the top-level functions and classes of the student module that
-ran while the check's student side ran (a method or a nested lambda counts as its
-top-level definition). A mistake confined to functions that a check never calls cannot
-change that check's result; :func:`edited_definitions` says where a mistake's edits lie.
+its student side called (a method counts as its class). A mistake confined to functions
+that a check never calls cannot change that check's result; :func:`edited_definitions` says where a mistake's edits lie.
 """
 import ast
 import contextlib
-import sys
+import functools
+import inspect
 from pathlib import Path
 
 
+def _recorded(function, name, into):
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        into.add(name)
+        return function(*args, **kwargs)
+    return wrapper
+
+
 @contextlib.contextmanager
-def recording_calls(filename, into):
-    """Add to the set ``into`` the top-level name of every function defined in ``filename``
-    that is called inside the block (this thread only)."""
-    filename = str(Path(filename).resolve())
-    previous = sys.getprofile()
-
-    def profile(frame, event, arg):
-        if event == "call" and frame.f_code.co_filename == filename:
-            into.add(frame.f_code.co_qualname.split(".", 1)[0])
-
-    sys.setprofile(profile)
+def recording_calls(module, into):
+    """Add to the set ``into`` the name of every top-level function or class of ``module``
+    called (a class: any of its methods) inside the block. Calls between the module's own
+    functions go through its globals, so they are recorded too."""
+    patched = []  # (owner, attribute, original)
+    for name, obj in list(vars(module).items()):
+        if getattr(obj, "__module__", None) != module.__name__:
+            continue
+        if inspect.isfunction(obj):
+            patched.append((module, name, obj))
+        elif inspect.isclass(obj):
+            patched.extend((obj, attr, fn) for attr, fn in vars(obj).items() if inspect.isfunction(fn))
+    wrappers = {fn: _recorded(fn, owner.__name__ if inspect.isclass(owner) else attr, into)
+                for owner, attr, fn in patched}
+    defaults = {fn: fn.__defaults__ for fn in wrappers}
+    for owner, attr, fn in patched:
+        setattr(owner, attr, wrappers[fn])
+        if fn.__defaults__:  # e.g. ``line_to_tensor=line_to_tensor``, bound at definition
+            fn.__defaults__ = tuple(wrappers.get(d, d) if inspect.isfunction(d) else d
+                                    for d in fn.__defaults__)
     try:
         yield into
     finally:
-        sys.setprofile(previous)
+        for owner, attr, fn in patched:
+            setattr(owner, attr, fn)
+            fn.__defaults__ = defaults[fn]
 
 
 def calls_of_checks(spec, modules, roots, checks=None):
     """``{check id: sorted names of the student definitions it called}`` for ``checks``
     (default: all of ``spec``), running each check's student side on ``modules``."""
     from grader.runner import run_student_side
-    files = [m.__file__ for m in modules.values()]
     calls = {}
     for check in checks if checks is not None else spec.checks():
         called = set()
         with contextlib.ExitStack() as stack:
-            for file in files:
-                stack.enter_context(recording_calls(file, called))
+            for module in modules.values():
+                stack.enter_context(recording_calls(module, called))
             run_student_side(check, modules, roots=roots)
         calls[check.id] = sorted(called)
     return calls
