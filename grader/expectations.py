@@ -10,12 +10,10 @@
 
 ``tests/test_expectations.py`` regenerates the first two in memory and fails on any drift.
 """
-import contextlib
-
 from grader import hints, plain
 from grader.registry import EXPECTED_DIR, REPO, expectation_path, load_spec
 from grader.runner import Status, import_modules, run_student_side
-from grader.tracing import recording_calls
+from grader.tracing import calls_into
 
 SOLUTIONS = REPO / "solutions"
 
@@ -31,10 +29,7 @@ def compute_with_calls(assignment, solutions=SOLUTIONS):
     modules = import_modules(spec.modules, solutions / assignment, timeout=120)
     out, calls = {name: {} for name in module_names}, {}
     for check in spec.checks():
-        called = set()
-        with contextlib.ExitStack() as stack:
-            for module in modules.values():
-                stack.enter_context(recording_calls(module, called))
+        with calls_into(modules) as called:
             outcome = run_student_side(check, modules, roots=[solutions])
         if outcome.status != Status.DATA:
             raise ExpectationError(f"reference solution fails {check.id}: {outcome.message}")

@@ -26,19 +26,26 @@ def load(assignment, expected_dir):
 
 
 def matching_hint(check, got, known):
-    """The hint of the first known wrong result of ``check`` that ``got`` equals, or None."""
+    """The hints of the known wrong results of ``check`` that ``got`` equals (joined with
+    "or" when several mistakes give the same result), or None."""
+    found = []
     for wrong, hint in known:
         try:
             same = compare(got, wrong, rtol=check.rtol, atol=check.atol) is None
         except Exception:  # an unforeseen shape of data is simply no match
             same = False
-        if same:
-            return hint
-    return None
+        if same and hint not in found:
+            found.append(hint)
+    return "; or ".join(found) or None
 
 
 def with_hint(message, hint):
     return f"{message} (likely cause: {hint})" if hint else message
+
+
+def hinted_mistakes(assignment, expected_dir):
+    """Hints stored for ``assignment``'s public checks (a mistake is hinted when one is its)."""
+    return {hint for known in load(assignment, expected_dir).values() for _, hint in known}
 
 
 def wrong_results(assignment, solutions, spec, expected):

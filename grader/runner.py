@@ -7,10 +7,10 @@ import sys
 import threading
 import time
 import traceback
+import types
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 
@@ -21,7 +21,6 @@ from grader.plain import to_plain
 NOT_IMPLEMENTED = "not implemented yet"
 SEED = 0
 IMPORT_TIMEOUT = 60.0  # seconds for importing a student module
-CHECKS_DIR = Path(__file__).resolve().parent / "checks"
 
 
 def import_time_limit(max_timeout=None):
@@ -129,13 +128,13 @@ def raised_by_stub(exc, roots):
 
 
 def raised_in_check_code(exc, roots):
-    """True when the error arose in the check's own code (``grader/checks/``) after the
-    student's code had returned: the student's result was unusable, the student did not crash."""
+    """True when the error arose in the check's own code after the student's code had returned
+    (no frame of the submission on the traceback): the student's result was unusable, the
+    student's code did not crash. A function missing from the student's module is not that."""
+    missing_function = isinstance(exc, AttributeError) and isinstance(getattr(exc, "obj", None),
+                                                                       types.ModuleType)
     frames = traceback.extract_tb(exc.__traceback__)
-    last_check = max((i for i, f in enumerate(frames)
-                      if Path(f.filename).resolve().is_relative_to(CHECKS_DIR)), default=-1)
-    last_student = max((i for i, f in enumerate(frames) if in_submission(f.filename, roots)), default=-1)
-    return last_check > last_student
+    return not missing_function and not any(in_submission(f.filename, roots) for f in frames)
 
 
 def exception_text(exc):
@@ -228,7 +227,7 @@ def run_student_side(check, modules_or_failure, roots, max_timeout=None):
         return outcome(modules_or_failure.status, message=str(modules_or_failure))
     names = check.assignment.modules
     module = (modules_or_failure[names[0]] if len(names) == 1
-              else SimpleNamespace(**modules_or_failure))
+              else types.SimpleNamespace(**modules_or_failure))
     seed_everything(SEED)  # read at call time: a test re-seeds the checks through it
     try:
         with time_limit(timeout):
@@ -243,7 +242,7 @@ def run_student_side(check, modules_or_failure, roots, max_timeout=None):
             return outcome(Status.NOT_IMPLEMENTED, message=NOT_IMPLEMENTED)
         if isinstance(cause, MemoryError):
             return outcome(Status.OUT_OF_MEMORY, message=f"{check.description}: ran out of memory")
-        if raised_in_check_code(exc, roots):
+        if raised_in_check_code(cause, roots):
             return outcome(Status.FAILED, message=unusable_result(check, cause))
         return outcome(Status.ERROR, message=f"{check.description}: {describe_exception(exc, roots)}")
 
@@ -280,7 +279,7 @@ def noting_dependencies(result, check, failing_exercises):
     """``result`` with, for a failing check, a first note naming the exercises it depends on
     that fail their own checks (``failing_exercises``): fix those first."""
     failing = [ex for ex in check.depends_on if ex in failing_exercises]
-    if result.passed or not failing or check.hidden:
+    if result.status in (Status.PASSED, Status.NOT_IMPLEMENTED) or not failing or check.hidden:
         return result
     names = ", ".join(f"`{ex}`" for ex in failing)
     note = (f"this check calls your {names}, which fails its own checks: fix that first; ")

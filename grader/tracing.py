@@ -9,7 +9,6 @@ import ast
 import contextlib
 import functools
 import inspect
-from pathlib import Path
 
 
 def _recorded(function, name, into):
@@ -49,16 +48,24 @@ def recording_calls(module, into):
             fn.__defaults__ = defaults[fn]
 
 
+@contextlib.contextmanager
+def calls_into(modules):
+    """The set of names of ``modules``' (``{name: module}``) top-level functions and classes
+    called inside the block."""
+    called = set()
+    with contextlib.ExitStack() as stack:
+        for module in modules.values():
+            stack.enter_context(recording_calls(module, called))
+        yield called
+
+
 def calls_of_checks(spec, modules, roots, checks=None):
     """``{check id: sorted names of the student definitions it called}`` for ``checks``
     (default: all of ``spec``), running each check's student side on ``modules``."""
     from grader.runner import run_student_side
     calls = {}
     for check in checks if checks is not None else spec.checks():
-        called = set()
-        with contextlib.ExitStack() as stack:
-            for module in modules.values():
-                stack.enter_context(recording_calls(module, called))
+        with calls_into(modules) as called:
             run_student_side(check, modules, roots=roots)
         calls[check.id] = sorted(called)
     return calls

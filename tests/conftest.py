@@ -50,13 +50,15 @@ def by_exercise(graded, assignment):
 
 
 def mutation_tests(assignment):
-    """The two tests of a mutation suite over the catalogue of known mistakes
+    """The tests of a mutation suite over the catalogue of known mistakes
     (``grader/mistakes/<assignment>.py``): each mistake (a plausible wrong implementation of an
     exercise, given as text edits of the solution) loses points there with one-line messages,
-    at least one from a public check; and the catalogue has 15+ mistakes covering every exercise.
-    Use: ``test_mutant, test_suite_covers_every_exercise = mutation_tests(...)``."""
+    at least one from a public check, carrying its hint wherever ``expect`` stored one; the
+    catalogue has 15+ mistakes covering every exercise; and 80 % or more of them are hinted.
+    Use: ``test_mutant, test_suite_covers_every_exercise, test_hint_coverage = mutation_tests(...)``."""
+    from grader import hints
     from grader.mistakes import catalogue, solution_file
-    from grader.registry import load_spec
+    from grader.registry import EXPECTED_DIR, load_spec
     from grader.session import grade
     mistakes = catalogue(assignment)
 
@@ -70,9 +72,16 @@ def mutation_tests(assignment):
         assert messages and all(m and "Traceback" not in m for m in messages)
         public = [m for m in messages if not m.startswith("hidden check failed")]
         assert public, f"{name}: only hidden checks caught it, the student gets no actionable hint"
+        if mistake.hint in hints.hinted_mistakes(assignment, EXPECTED_DIR):
+            assert any(mistake.hint in m for m in public), f"{name}: its stored hint is not shown"
 
     def test_suite_covers_every_exercise():
         assert len(mistakes) >= 15
         assert {m.exercise for m in mistakes.values()} == set(load_spec(assignment)[0].exercises)
 
-    return test_mutant, test_suite_covers_every_exercise
+    def test_hint_coverage():
+        hinted = hints.hinted_mistakes(assignment, EXPECTED_DIR)
+        share = sum(m.hint in hinted for m in mistakes.values()) / len(mistakes)
+        assert share >= 0.8, f"{assignment}: {share:.0%} of the known mistakes get their hint"
+
+    return test_mutant, test_suite_covers_every_exercise, test_hint_coverage

@@ -2,4 +2,4 @@
 lose points on its exercise with a message the student can act on."""
 from conftest import mutation_tests
 
-test_mutant, test_suite_covers_every_exercise = mutation_tests("a3_bert")
+test_mutant, test_suite_covers_every_exercise, test_hint_coverage = mutation_tests("a3_bert")

@@ -21,6 +21,11 @@ ASSIGNMENT = Assignment(
                "accuracy_metrics", "train_model"])
 check = ASSIGNMENT.check
 MODEL_TOL = dict(rtol=1e-4, atol=1e-5)
+#: The student functions (of other exercises) that an exercise's checks call, declared on them.
+INSTANCES_CALL = ["get_tokens_and_segments", "truncate_seq_pair", "create_masked_lm_predictions"]
+TRAINING_INSTANCES_CALL = ["create_instances_from_document", *INSTANCES_CALL]
+PRETRAINER_CALLS = ["BertEmbeddings", "EncoderBlock", "Pooler", "NSPHead", "MLMHead"]
+TRAINING_CALLS = ["pretraining_loss", "accuracy_metrics"]  # through the loss and metric layers
 SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
@@ -213,7 +218,7 @@ def as_plain(instances):
              "labels": list(i.masked_lm_labels)} for i in instances]
 
 
-@check("create_instances_from_document", points=2, subject="instances")
+@check("create_instances_from_document", points=2, depends_on=INSTANCES_CALL, subject="instances")
 def instances_with_seed(mod):
     """instances of document 0 of a 3-document corpus, max_seq_length 20, random.Random(3)"""
     return as_plain(mod.create_instances_from_document(corpus(), 0, 20, 0.1, 0.15, 5, VOCAB_WORDS,
@@ -301,7 +306,7 @@ def _sound_pairs(got, band):
 
 
 
-@check("create_instances_from_document", points=2, judge=sound_pairs(RANDOM_NEXT_BAND))
+@check("create_instances_from_document", points=2, depends_on=INSTANCES_CALL, judge=sound_pairs(RANDOM_NEXT_BAND))
 def instance_pairs(mod):
     """over 300 documents: lengths, segment ids, random B from another document (half of the chunks of 2+ sentences), actual B follows A"""
     return pair_statistics(mod)
@@ -335,7 +340,7 @@ def first_words(instances):
     return [unmasked(i)[1] for i in instances]
 
 
-@check("create_training_instances", points=1, subject="instances")
+@check("create_training_instances", points=1, depends_on=TRAINING_INSTANCES_CALL, subject="instances")
 def training_instances_with_seed(mod):
     """instances of a 3-document text (extra blank lines), whitespace tokenizer, dupe_factor 2, random.Random(5)"""
     return as_plain(mod.create_training_instances(TEXT, WhitespaceTokenizer(WORDS), 16, 2, 0.1, 0.15, 3,
@@ -355,7 +360,7 @@ def _documents(got, expected):
                    "dupe_factor 1, 2, 3: each pass creates instances from every document once")
 
 
-@check("create_training_instances", points=1, judge=_documents)
+@check("create_training_instances", points=1, depends_on=TRAINING_INSTANCES_CALL, judge=_documents)
 def training_instances_documents(mod):
     """blank lines split documents, empty documents are dropped, dupe_factor passes over every document"""
     tokenizer = WhitespaceTokenizer(WORDS)
@@ -388,7 +393,7 @@ def _chinese(got, expected):
         raise Fail(f"expected instances from both documents, got {got['n_instances']}")
 
 
-@check("create_training_instances", points=1, judge=_chinese, timeout=300)
+@check("create_training_instances", points=1, depends_on=TRAINING_INSTANCES_CALL, judge=_chinese, timeout=300)
 def chinese_documents(mod):
     """a two-document Chinese text with the course tokenizer: every token is one character"""
     with tempfile.TemporaryDirectory() as directory:
@@ -709,7 +714,7 @@ def _outputs(got, expected):
                    name="sums of exp(outputs) (log-probabilities)")
 
 
-@check("BERTPretrainer", points=1, depends_on=["BertEmbeddings", "EncoderBlock", "Pooler", "NSPHead", "MLMHead"], judge=_outputs)
+@check("BERTPretrainer", points=1, depends_on=PRETRAINER_CALLS, judge=_outputs)
 def pretrainer_outputs(mod):
     """(ids, segments, mask, positions) → (mlm (batch, P, vocab), nsp (batch, 2)) log-probabilities"""
     mlm, nsp = run(pretrainer(mod), BATCH)
@@ -723,14 +728,14 @@ def _one_table(got, expected):
                    "the MLM output must reuse the token embedding table (tied), not hold its own")
 
 
-@check("BERTPretrainer", points=1, depends_on=["BertEmbeddings", "EncoderBlock", "Pooler", "NSPHead", "MLMHead"], judge=_one_table)
+@check("BERTPretrainer", points=1, depends_on=PRETRAINER_CALLS, judge=_one_table)
 def pretrainer_tied(mod):
     """one (vocab, d_model) table serves the input embedding and the MLM output (tied weights)"""
     model = initialised(pretrainer(mod), BATCH)
     return {"tables": sum(s in [(V, D), (D, V)] for s in weight_shapes(model))}
 
 
-@check("BERTPretrainer", points=1, depends_on=["BertEmbeddings", "EncoderBlock", "Pooler", "NSPHead", "MLMHead"], judge=pads_ignored(
+@check("BERTPretrainer", points=1, depends_on=PRETRAINER_CALLS, judge=pads_ignored(
     "outputs", rtol=0, atol=1e-5, hint="the attention must ignore padded keys (input_mask 0)"))
 def pretrainer_ignores_pads(mod):
     """changing the tokens at padded positions (input_mask 0) does not change the outputs"""
@@ -740,13 +745,13 @@ def pretrainer_ignores_pads(mod):
     return {"original": outputs(model, BATCH), "changed": outputs(model, (changed, SEG, MASK, POS))}
 
 
-@check("BERTPretrainer", points=1, depends_on=["BertEmbeddings", "EncoderBlock", "Pooler", "NSPHead", "MLMHead"], subject="(mlm, nsp)", **MODEL_TOL)
+@check("BERTPretrainer", points=1, depends_on=PRETRAINER_CALLS, subject="(mlm, nsp)", **MODEL_TOL)
 def pretrainer_values(mod):
     """eval-mode outputs for a fixed batch and fixed initial weights"""
     return run(pretrainer(mod), BATCH, seed=13)
 
 
-@check("BERTPretrainer", points=1, depends_on=["BertEmbeddings", "EncoderBlock", "Pooler", "NSPHead", "MLMHead"], judge=pads_ignored(
+@check("BERTPretrainer", points=1, depends_on=PRETRAINER_CALLS, judge=pads_ignored(
     "outputs in mode='train' with dropout=0", rtol=0, atol=1e-5,
     hint="pass the dropout argument on to the embeddings and every encoder block"))
 def pretrainer_passes_dropout_on(mod):
@@ -859,7 +864,7 @@ def run_small_training(mod, config):
     return summary
 
 
-@check("train_model", points=1, depends_on=["pretraining_loss", "accuracy_metrics"], subject="training setup", timeout=300)
+@check("train_model", points=1, depends_on=TRAINING_CALLS, subject="training setup", timeout=300)
 def train_setup(mod):
     """2 steps on a tiny model: returns the Loop; PretrainingLoss, Adam, eval MLMLoss, NSPLoss, MLMAccuracy, NSPAccuracy on eval_batches"""
     info = run_small_training(mod, mod.BertConfig(n_eval_batches=1, steps_per_checkpoint=2))
@@ -876,7 +881,7 @@ def _warmup(got, expected):
     return compare(got["n_eval_batches"], 2, name="n_eval_batches from the config")
 
 
-@check("train_model", points=1, depends_on=["pretraining_loss", "accuracy_metrics"], judge=_warmup, timeout=300)
+@check("train_model", points=1, depends_on=TRAINING_CALLS, judge=_warmup, timeout=300)
 def train_uses_config(mod):
     """warm-up schedule and eval batches come from the config argument"""
     info = run_small_training(mod, mod.BertConfig(learning_rate=0.003, warmup_steps=100, n_eval_batches=2,

@@ -10,7 +10,8 @@ FEED_FORWARD = ("tl.Residual(tl.Dense(d_ff), tl.Gelu(), tl.Dense(d_model), "
                 "tl.Dropout(rate=dropout, mode=mode))")
 #: Exercises graded on more than the function of the same name.
 FUNCTIONS = {"pretraining_loss": ["mlm_loss", "nsp_loss", "pretraining_loss"],
-             "accuracy_metrics": ["mlm_accuracy", "nsp_accuracy"]}
+             "accuracy_metrics": ["mlm_accuracy", "nsp_accuracy"],
+             "MLMHead": ["MLMHead", "TiedOutput"]}
 DROPOUT = "            x = jnp.where(keep, x / (1.0 - self._dropout), 0.0)"
 
 MISTAKES = [
