@@ -69,7 +69,7 @@ MISTAKES = [
       "num_to_predict is round(len(tokens) * masked_lm_prob), [CLS] and [SEP] included",
       ("int(round(len(tokens) * masked_lm_prob))", "int(round(len(cand_indexes) * masked_lm_prob))")),
     m("masking: corrupts the caller's tokens", "create_masked_lm_predictions",
-      "work on a copy: output_tokens = list(tokens)",
+      "corrupt a copy of the tokens (list(tokens)), not the list you were given",
       ("    output_tokens = list(tokens)\n", "    output_tokens = tokens\n")),
     m("masking: random word from the sentence", "create_masked_lm_predictions",
       "the random replacement is vocab_words[rng.randint(0, len(vocab_words) - 1)]",
