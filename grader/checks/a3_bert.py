@@ -832,12 +832,13 @@ def stand_in_pretrainer():
     from embeddings of the ids at the positions and of the first id."""
     api = trax_api()
     tl, jnp = api.tl, api.jnp
-    return tl.Serial(
+    model = tl.Serial(
         tl.Select([0, 3, 0], n_in=4),
         tl.Fn("AtPositions", lambda ids, pos: jnp.take_along_axis(ids, pos, axis=1)),
         tl.Parallel(tl.Serial(tl.Embedding(V, D), tl.Dense(V), tl.LogSoftmax()),
                     tl.Serial(tl.Embedding(V, D), tl.Fn("First", lambda x: x[:, 0]), tl.Dense(2),
                               tl.LogSoftmax())))
+    return model
 
 
 def counted_batches(reads, name):
