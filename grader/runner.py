@@ -156,6 +156,9 @@ def describe_exception(exc, roots):
 
 def unusable_result(check, exc):
     """One line for an error in the check's own code while it used the student's result."""
+    if isinstance(exc, StopIteration):
+        return (f"{check.description}: the generator ended; it must never stop (start again from "
+                "the beginning of the data when it runs out)")
     return (f"{check.description}: the {check.subject} returned has an unexpected form (reading it "
             f"failed with {exception_text(exc)}); check the type and nesting of what you return")
 
