@@ -16,6 +16,7 @@ def _recorded(function, name, into):
     def wrapper(*args, **kwargs):
         into.add(name)
         return function(*args, **kwargs)
+    wrapper.__signature__ = inspect.signature(function)  # e.g. tl.Fn reads it
     return wrapper
 
 
