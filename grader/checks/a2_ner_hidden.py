@@ -4,8 +4,8 @@ import itertools
 import numpy as np
 
 from grader.api import Fail
-from grader.checks.a2_ner import (PREDICT_CALLS, ASSIGNMENT, MODEL_TOL, against_brute_force, as_state_pair,
-                                  batches, best_paths, brute_force_log_partition,
+from grader.checks.a2_ner import (ASSIGNMENT, MODEL_TOL, PREDICT_CALLS, against_brute_force,
+                                  as_state_pair, batches, best_paths, brute_force_log_partition,
                                   brute_force_scores, crf_case, float32_loss_weights, forward,
                                   gmb_frame, lstm_inputs, run_small_training, scores_for,
                                   small_tagger, tag_log_probabilities, word_to_tag_model)
