@@ -556,7 +556,7 @@ def _rescaled(got, expected):
                    "dropout mask from self.rng, not from a fixed key")
 
 
-@check("BertEmbeddings", points=1, judge=_rescaled)
+@check("BertEmbeddings", points=1, judge=_rescaled, timeout=300)
 def embeddings_dropout_rescales(mod):
     """train-mode dropout keeps the expected value (kept values scaled by 1 / (1 - rate)) and draws its mask from the layer's rng"""
     layer = initialised(embeddings(mod, "train", 0.5), (IDS, SEG), seed=0)
@@ -751,7 +751,7 @@ def pretrainer_values(mod):
     return run(pretrainer(mod), BATCH, seed=13)
 
 
-@check("BERTPretrainer", points=1, depends_on=PRETRAINER_CALLS, judge=pads_ignored(
+@check("BERTPretrainer", points=1, depends_on=PRETRAINER_CALLS, timeout=300, judge=pads_ignored(
     "outputs in mode='train' with dropout=0", rtol=0, atol=1e-5,
     hint="pass the dropout argument on to the embeddings and every encoder block"))
 def pretrainer_passes_dropout_on(mod):
