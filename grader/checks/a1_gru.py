@@ -148,7 +148,7 @@ def shouted(line):
 
 def first_batches(mod, n, **kwargs):
     gen = mod.data_generator(kwargs.pop("batch_size", 2), kwargs.pop("max_length", 10),
-                             kwargs.pop("lines", LINES), line_to_tensor=shouted,
+                             list(kwargs.pop("lines", LINES)), line_to_tensor=shouted,
                              shuffle=kwargs.pop("shuffle", False))
     return [as_arrays(next(gen), 3, "batch, batch, mask") for _ in range(n)]
 
@@ -190,7 +190,7 @@ def generator_wraps_around(mod):
 @check("data_generator", points=1, judge=reshuffled_each_epoch([l for l in LINES if len(l) < 40]))
 def generator_reshuffles_each_epoch(mod):
     """with shuffle=True each epoch is a new permutation of the lines, reproducible under a seed"""
-    return seeded_epochs(lambda: mod.data_generator(1, 40, LINES, line_to_tensor=shouted, shuffle=True),
+    return seeded_epochs(lambda: mod.data_generator(1, 40, list(LINES), line_to_tensor=shouted, shuffle=True),
                          lambda batch: "".join(chr(c) for c in batch[0][0] if c > 1).lower(), len(LINES))
 
 

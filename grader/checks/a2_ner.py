@@ -110,8 +110,14 @@ Y = [[0, 1, 0], [1, 1], [0], [1, 0, 0, 1], [1]]
 P = 99  # pad id of the fixtures
 
 
+def copies(x=X, y=Y):
+    """Fresh copies of the sentence and tag lists: a generator that edits its arguments in place
+    must not change the fixtures other checks read."""
+    return [list(s) for s in x], [list(t) for t in y]
+
+
 def batches(mod, n, batch_size=2, x=X, y=Y, pad=P):
-    gen = mod.data_generator(batch_size, x, y, pad, shuffle=False)
+    gen = mod.data_generator(batch_size, *copies(x, y), pad, shuffle=False)
     return [as_arrays(next(gen), 2, "X, Y") for _ in range(n)]
 
 
@@ -138,14 +144,14 @@ def generator_wraps_around(mod):
 @check("data_generator", points=1, judge=reshuffled_each_epoch([str(s) for s in X]))
 def generator_reshuffles_each_epoch(mod):
     """with shuffle=True each epoch is a new permutation of the sentences, reproducible under a seed"""
-    return seeded_epochs(lambda: mod.data_generator(1, X, Y, P, shuffle=True),
+    return seeded_epochs(lambda: mod.data_generator(1, *copies(), P, shuffle=True),
                          lambda batch: str([int(i) for i in batch[0][0] if i != P]), len(X))
 
 
 @check("data_generator", points=1, judge=arguments_unchanged("data_generator", "shuffle a list of indices"))
 def generator_leaves_data_alone(mod):
     """with shuffle=True the lists x and y passed in keep their order"""
-    x, y = [list(s) for s in X], [list(t) for t in Y]
+    x, y = copies()
     gen = mod.data_generator(2, x, y, P, shuffle=True)
     return changed_arguments({"x": x, "y": y}, lambda: [next(gen) for _ in range(6)])
 
