@@ -811,19 +811,19 @@ def loss_without_predictions(mod):
 
 
 def _accuracies(got, expected):
-    return compare(got, [2 / 3, 0.5], rtol=1e-4, name="(mlm_accuracy, nsp_accuracy)")
+    return compare(got, [2 / 3, 2 / 3], rtol=1e-4, name="(mlm_accuracy, nsp_accuracy)")
 
 
 @check("accuracy_metrics", points=2, judge=_accuracies)
 def accuracies(mod):
-    """weighted MLM accuracy (2 of 3 real predictions right; pads ignored) and NSP accuracy (1 of 2)"""
+    """weighted MLM accuracy (2 of 3 real predictions right; pads ignored) and NSP accuracy (2 of 3)"""
     mlm = np.log(np.full((2, 3, 5), 0.1))
     for (b, p), k in {(0, 0): 1, (0, 1): 3, (0, 2): 0, (1, 0): 2, (1, 1): 4, (1, 2): 4}.items():
         mlm[b, p, k] = np.log(0.6)
-    nsp = np.log(np.array([[0.3, 0.7], [0.2, 0.8]]))
+    nsp = np.log(np.array([[0.3, 0.7], [0.2, 0.8], [0.9, 0.1]]))
     ids = np.array([[1, 4, 0], [2, 0, 0]])
     weights = np.array([[1.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
-    return [float(mod.mlm_accuracy(mlm, ids, weights)), float(mod.nsp_accuracy(nsp, np.array([1, 0])))]
+    return [float(mod.mlm_accuracy(mlm, ids, weights)), float(mod.nsp_accuracy(nsp, np.array([1, 0, 0])))]
 
 
 def stand_in_pretrainer():
