@@ -1,4 +1,5 @@
 """Shared test fixtures: repository paths, the real data directory, submission builders."""
+import importlib
 import os
 import shutil
 from pathlib import Path
@@ -64,6 +65,7 @@ def mutation_tests(assignment):
 
     @pytest.mark.parametrize("name", list(mistakes))
     def test_mutant(name, make_submission):
+        importlib.import_module("course.trax_compat")  # once, outside the student import's time limit
         mistake = mistakes[name]
         sub = make_submission(assignment, {solution_file(assignment): list(mistake.edits)})
         # Public checks only: the mistake must cost points there, where the student sees why
