@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 USAGE = """python -m grader [ASSIGNMENT ...] [EXERCISE ...] [--solutions | --submission DIR] [--public-only]
-                        [--json PATH] [--data-dir DIR] [--timeout S] [--fail-under PCT]
+                        [--json PATH] [--data-dir DIR] [--timeout S] [--fail-under PCT] [-v]
        python -m grader expect [ASSIGNMENT ...]     regenerate stored expectations from solutions/
        python -m grader stubs [--check] [--force]   regenerate assignments/ stubs from solutions/
        python -m grader release OUT [--force]       build the student bundle (directory + zip) in OUT
@@ -36,6 +36,8 @@ def _grade_parser():
     p.add_argument("--data-dir", metavar="DIR", help="directory holding the course data files")
     p.add_argument("--timeout", type=float, metavar="S",
                    help="cap every check's time limit at S seconds")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="show every failing check's message, not only each exercise's first")
     p.add_argument("--fail-under", type=float, metavar="PCT",
                    help="exit with status 1 when the score is below PCT percent")
     return p
@@ -98,7 +100,7 @@ def grade_command(argv):
         raise UsageError("--timeout must be a positive number of seconds")
     graded = grade(source, names, public_only=args.public_only, max_timeout=args.timeout,
                    exercises=exercises)
-    print(report.render(graded, label))
+    print(report.render(graded, label, verbose=args.verbose))
     print(f"(graded in {time.perf_counter() - start:.1f} s)")
     if args.json:
         report.write_results_json(graded, args.json)

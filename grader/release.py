@@ -4,7 +4,8 @@
 Included: the stubs and notebooks (``assignments/``), the grader with its *public* checks
 and public expectations, the data registry, the shared runtime (``course/``), the setup
 files and a student README. Left out: ``solutions/``, every ``*_hidden`` check module and
-its expectations, tests, benchmarks and the instructor docs.
+its expectations, the catalogue of known mistakes (it quotes the solutions), tests,
+benchmarks and the instructor docs.
 """
 import zipfile
 from pathlib import Path

@@ -14,8 +14,10 @@ def only_public_ran(results):
     return not any(r.hidden for r in results)
 
 
-def exercise_rows(spec, results):
-    """[(exercise, points, max_points, status line)] in the assignment's exercise order."""
+def exercise_rows(spec, results, verbose=False):
+    """[(exercise, points, max_points, status)] in the assignment's exercise order. The status
+    is the first failing check's message and how many more fail, or with ``verbose`` every
+    failing check's message, one per line."""
     public_only = only_public_ran(results)
     graded = AssignmentResult(spec, results)
     rows = []
@@ -29,7 +31,9 @@ def exercise_rows(spec, results):
         else:
             messages = list(dict.fromkeys(r.message for r in failing))  # unique, in order
             status = messages[0]
-            if len(messages) > 1:
+            if verbose:
+                status = "\n".join(messages)
+            elif len(messages) > 1:
                 status += f"  (+{len(messages) - 1} more failing check{'s' * (len(messages) > 2)})"
         rows.append((name, points, max_points, status))
     return rows
@@ -39,19 +43,21 @@ def _fmt_points(x):
     return f"{x:g}"
 
 
-def render(graded, source_label, width=None):
-    """The score table for all graded assignments, as text."""
+def render(graded, source_label, width=None, verbose=False):
+    """The score table for all graded assignments, as text (``verbose``: every failing
+    check's message, not only the first)."""
     width = width or max(80, min(140, shutil.get_terminal_size((100, 20)).columns))
     lines = []
     for name, (spec, results) in graded.items():
-        rows = exercise_rows(spec, results)
+        rows = exercise_rows(spec, results, verbose)
         got, most = graded[name].score
         lines.append(f"{spec.title}  [{name}, {source_label}]")
         name_w = max([len("exercise")] + [len(r[0]) for r in rows])
         lines.append(f"  {'exercise':<{name_w}}  {'points':>6}  {'max':>4}  status")
         indent = 2 + name_w + 2 + 6 + 2 + 4 + 2
         for ex, pts, mx, status in rows:
-            wrapped = textwrap.wrap(status, max(30, width - indent)) or [""]
+            wrapped = [w for line in status.split("\n")
+                       for w in textwrap.wrap(line, max(30, width - indent))] or [""]
             lines.append(f"  {ex:<{name_w}}  {_fmt_points(pts):>6}  {_fmt_points(mx):>4}  {wrapped[0]}")
             lines.extend(" " * indent + w for w in wrapped[1:])
         lines.append(f"  {'total':<{name_w}}  {_fmt_points(got):>6}  {_fmt_points(most):>4}")

@@ -7,12 +7,15 @@ import sys
 import threading
 import time
 import traceback
+import types
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 
+from grader import hints
+from grader.api import Fail
 from grader.plain import to_plain
 
 NOT_IMPLEMENTED = "not implemented yet"
@@ -111,15 +114,53 @@ def root_cause(exc):
     return exc
 
 
+def in_submission(filename, roots):
+    return any(Path(filename).resolve().is_relative_to(r) for r in roots)
+
+
+def raised_by_stub(exc, roots):
+    """True for a NotImplementedError raised by a stub line of the submission
+    (``raise NotImplementedError(...)``): only that means "not implemented yet". JAX, for one,
+    raises NotImplementedError too (e.g. when NumPy indexing meets a traced value)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return (isinstance(exc, NotImplementedError) and bool(frames)
+            and in_submission(frames[-1].filename, roots) and (frames[-1].line or "").lstrip().startswith("raise NotImplementedError"))
+
+
+def raised_in_check_code(exc, roots):
+    """True when the error arose in the check's own code after the student's code had returned
+    (no frame of the submission on the traceback): the student's result was unusable, the
+    student's code did not crash. A function missing from the student's module is not that."""
+    missing_function = isinstance(exc, AttributeError) and isinstance(getattr(exc, "obj", None),
+                                                                       types.ModuleType)
+    frames = traceback.extract_tb(exc.__traceback__)
+    return not missing_function and not any(in_submission(f.filename, roots) for f in frames)
+
+
+def exception_text(exc):
+    """``Type: first line of the message`` (at most 200 characters of it)."""
+    text = exc.msg if isinstance(exc, SyntaxError) else str(exc)  # the location is added once
+    text = text.strip().splitlines()[0] if text.strip() else ""
+    if len(text) > 200:
+        text = text[:197] + "..."
+    return f"{type(exc).__name__}{': ' + text if text else ''}"
+
+
 def describe_exception(exc, roots):
     """One line for an exception raised by student code."""
     exc = root_cause(exc)
-    if isinstance(exc, NotImplementedError):
+    if raised_by_stub(exc, roots):
         return NOT_IMPLEMENTED
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    if len(text) > 200:
-        text = text[:197] + "..."
-    return f"raised {type(exc).__name__}{': ' + text if text else ''}{where_in_submission(exc, roots)}"
+    return f"raised {exception_text(exc)}{where_in_submission(exc, roots)}"
+
+
+def unusable_result(check, exc):
+    """One line for an error in the check's own code while it used the student's result."""
+    if isinstance(exc, StopIteration):
+        return (f"{check.description}: the generator ended; it must never stop (start again from "
+                "the beginning of the data when it runs out)")
+    return (f"{check.description}: the {check.subject} returned has an unexpected form (reading it "
+            f"failed with {exception_text(exc)}); check the type and nesting of what you return")
 
 
 class ImportFailure(Exception):
@@ -189,30 +230,39 @@ def run_student_side(check, modules_or_failure, roots, max_timeout=None):
         return outcome(modules_or_failure.status, message=str(modules_or_failure))
     names = check.assignment.modules
     module = (modules_or_failure[names[0]] if len(names) == 1
-              else SimpleNamespace(**modules_or_failure))
-    seed_everything()
+              else types.SimpleNamespace(**modules_or_failure))
+    seed_everything(SEED)  # read at call time: a test re-seeds the checks through it
     try:
         with time_limit(timeout):
             return outcome(Status.DATA, to_plain(check.student_side(module)))
     except CheckTimeout:
         return outcome(Status.TIMEOUT, message=f"timed out after {timeout:g} s")
+    except Fail as failure:  # the check found the result unusable and says why
+        return outcome(Status.FAILED, message=f"{check.description}: {failure}")
     except (Exception, SystemExit) as exc:
         cause = root_cause(exc)  # may be raised inside a Trax layer
-        if isinstance(cause, NotImplementedError):
+        if raised_by_stub(cause, roots):
             return outcome(Status.NOT_IMPLEMENTED, message=NOT_IMPLEMENTED)
         if isinstance(cause, MemoryError):
             return outcome(Status.OUT_OF_MEMORY, message=f"{check.description}: ran out of memory")
+        if raised_in_check_code(cause, roots):
+            return outcome(Status.FAILED, message=unusable_result(check, cause))
         return outcome(Status.ERROR, message=f"{check.description}: {describe_exception(exc, roots)}")
 
 
-def judge_outcome(check, outcome, expected):
-    """The CheckResult for ``outcome``: the judge alone decides whether points are earned."""
+def judge_outcome(check, outcome, expected, known_mistakes=()):
+    """The CheckResult for ``outcome``: the judge alone decides whether points are earned.
+    ``known_mistakes``: ``[[wrong result, hint], ...]`` of a public check; a failing result
+    equal to one of them gets its hint."""
     status, message = outcome.status, outcome.message
     if status == Status.DATA:
         try:
             verdict = check.judge_result(outcome.value, expected)
         except Exception as exc:  # the judge met data it did not foresee
-            verdict = f"result could not be checked ({type(exc).__name__}: {exc})"
+            verdict = (f"the {check.subject} returned has an unexpected form (judging it failed "
+                       f"with {exception_text(exc)})")
+        if verdict and not check.hidden:
+            verdict = hints.with_hint(verdict, hints.matching_hint(check, outcome.value, known_mistakes))
         status, message = ((Status.FAILED, f"{check.description}: {verdict}") if verdict
                            else (Status.PASSED, ""))
     if check.hidden and status in (Status.FAILED, Status.ERROR):
@@ -222,7 +272,18 @@ def judge_outcome(check, outcome, expected):
                        check.hidden, status, message, outcome.seconds)
 
 
-def run_check(check, modules_or_failure, expected, roots, max_timeout=None):
+def run_check(check, modules_or_failure, expected, roots, max_timeout=None, known_mistakes=()):
     """Run both halves of ``check`` in this process and return its CheckResult."""
     return judge_outcome(check, run_student_side(check, modules_or_failure, roots, max_timeout),
-                         expected)
+                         expected, known_mistakes)
+
+
+def noting_dependencies(result, check, failing_exercises):
+    """``result`` with, for a failing check, a first note naming the exercises it depends on
+    that fail their own checks (``failing_exercises``): fix those first."""
+    failing = [ex for ex in check.depends_on if ex in failing_exercises]
+    if result.status in (Status.PASSED, Status.NOT_IMPLEMENTED) or not failing or check.hidden:
+        return result
+    names = ", ".join(f"`{ex}`" for ex in failing)
+    note = (f"this check calls your {names}, which fails its own checks: fix that first; ")
+    return dataclasses.replace(result, message=note + result.message)

@@ -1,4 +1,5 @@
 """Shared test fixtures: repository paths, the real data directory, submission builders."""
+import importlib
 import os
 import shutil
 from pathlib import Path
@@ -49,27 +50,41 @@ def by_exercise(graded, assignment):
             for ex, score in graded.exercise_scores().items()}
 
 
-def mutation_tests(assignment, filename, mutants):
-    """The two tests of a mutation suite: each mutant (a plausible wrong implementation of an
-    exercise, given as text edits of the solution) loses points there with one-line messages,
-    at least one from a public check; and the suite has 15+ mutants covering every exercise.
-    Use: ``test_mutant, test_suite_covers_every_exercise = mutation_tests(...)``."""
-    from grader.registry import load_spec
+def mutation_tests(assignment):
+    """The tests of a mutation suite over the catalogue of known mistakes
+    (``grader/mistakes/<assignment>.py``): each mistake (a plausible wrong implementation of an
+    exercise, given as text edits of the solution) loses points on the public checks of its
+    exercise with one-line messages, carrying its hint wherever ``expect`` stored one; the
+    catalogue has 15+ mistakes covering every exercise; and 80 % or more of them are hinted.
+    Use: ``test_mutant, test_suite_covers_every_exercise, test_hint_coverage = mutation_tests(...)``."""
+    from grader import hints
+    from grader.mistakes import catalogue, solution_file
+    from grader.registry import EXPECTED_DIR, load_spec
     from grader.session import grade
+    mistakes = catalogue(assignment)
 
-    @pytest.mark.parametrize("name", sorted(mutants))
+    @pytest.mark.parametrize("name", list(mistakes))
     def test_mutant(name, make_submission):
-        exercise, edits = mutants[name]
-        sub = make_submission(assignment, {filename: edits})
+        importlib.import_module("course.trax_compat")  # once, outside the student import's time limit
+        mistake = mistakes[name]
+        sub = make_submission(assignment, {solution_file(assignment): list(mistake.edits)})
+        # Public checks only: the mistake must cost points there, where the student sees why
+        # (hidden checks may take more); this also keeps the suite's run time down.
         points, max_points, messages = by_exercise(
-            grade(sub, [assignment], exercises=[exercise]), assignment)[exercise]
-        assert points < max_points, f"{name}: not caught"
+            grade(sub, [assignment], public_only=True, exercises=[mistake.exercise]),
+            assignment)[mistake.exercise]
+        assert points < max_points, f"{name}: no public check catches it"
         assert messages and all(m and "Traceback" not in m for m in messages)
-        public = [m for m in messages if not m.startswith("hidden check failed")]
-        assert public, f"{name}: only hidden checks caught it, the student gets no actionable hint"
+        if mistake.hint in hints.hinted_mistakes(assignment, EXPECTED_DIR):
+            assert any(mistake.hint in m for m in messages), f"{name}: its stored hint is not shown"
 
     def test_suite_covers_every_exercise():
-        assert len(mutants) >= 15
-        assert {ex for ex, _ in mutants.values()} == set(load_spec(assignment)[0].exercises)
+        assert len(mistakes) >= 15
+        assert {m.exercise for m in mistakes.values()} == set(load_spec(assignment)[0].exercises)
 
-    return test_mutant, test_suite_covers_every_exercise
+    def test_hint_coverage():
+        hinted = hints.hinted_mistakes(assignment, EXPECTED_DIR)
+        share = sum(m.hint in hinted for m in mistakes.values()) / len(mistakes)
+        assert share >= 0.8, f"{assignment}: {share:.0%} of the known mistakes get their hint"
+
+    return test_mutant, test_suite_covers_every_exercise, test_hint_coverage

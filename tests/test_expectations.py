@@ -8,7 +8,7 @@ from grader.registry import available_assignments, load_expectations
 
 @pytest.mark.parametrize("assignment", available_assignments())
 def test_stored_expectations_match_a_fresh_run_of_the_solutions(assignment):
-    fresh = expectations.compute(assignment)
+    fresh, calls = expectations.compute_with_calls(assignment)
     for module_name, values in fresh.items():
         stored = load_expectations(module_name)
         assert sorted(stored) == sorted(values), (
@@ -16,3 +16,6 @@ def test_stored_expectations_match_a_fresh_run_of_the_solutions(assignment):
             "`./run python -m grader expect`")
         for key, value in values.items():
             assert compare(value, stored[key], name=key, rtol=1e-6, atol=1e-7) is None
+    assert expectations.load_calls(assignment) == calls, (
+        f"{assignment}: the student functions the checks call have changed; run "
+        "`./run python -m grader expect`")

@@ -4,7 +4,8 @@ import tempfile
 import numpy as np
 
 from grader.api import Assignment, Fail
-from grader.checks.common import (as_arrays, equals, frequencies_close, initialised, layer_names,
+from grader.checks.common import (arguments_unchanged, as_arrays, changed_arguments, equals,
+                                  frequencies_close, initialised, layer_names,
                                   log_probabilities, log_softmax, lookup_model, loop_summary,
                                   outputs, pads_ignored, random_weights, reshuffled_each_epoch,
                                   seeded_epochs, shape_and_total, trax_api)
@@ -18,6 +19,8 @@ ASSIGNMENT = Assignment(
                "generate"])
 check = ASSIGNMENT.check
 MODEL_TOL = dict(rtol=1e-4, atol=1e-5)
+#: The student functions generate calls besides its own (declared on its checks).
+GENERATE_CALLS = ["line_to_tensor", "gumbel_sample"]
 
 
 def cell_inputs(h_dim, emb, seed):
@@ -51,6 +54,13 @@ def gru_step(mod):
     return as_pair(mod.forward_GRU([x, h], w))
 
 
+@check("forward_GRU", points=1, judge=arguments_unchanged("forward_GRU", "compute a new state array"))
+def gru_leaves_inputs_alone(mod):
+    """the input x and the state h passed in are left unchanged"""
+    x, h, w = cell_inputs(4, 3, seed=2)
+    return changed_arguments({"input x": x, "state h": h}, lambda: mod.forward_GRU([x, h], w))
+
+
 def gru_cell_weights(emb, h_dim, seed):
     """Weights in the layout of an initialised ``tl.GRUCell(h_dim)`` for inputs of width
     ``emb``: ``(W1 (emb+h, 2h), B1 (2h,), W2 (emb+h, h), B2 (h,))`` in float32. Drawn with
@@ -72,12 +82,21 @@ def gru_matches_trax_cell(mod):
     return mod.forward_GRU([x.T.astype(np.float64), s.T.astype(np.float64)], w)[0]
 
 
+def tanh_cell(inputs, weights):
+    """A cell owned by the checks (not one of the exercises): state tanh(w · [h; x]); its output
+    differs from its state (state + 1), so a scan that returns the wrong one shows."""
+    x, h = inputs
+    h = np.tanh(np.dot(weights, np.concatenate([h, x])))
+    return h + 1.0, h
+
+
 @check("scan", points=1, subject="(ys, h_T)")
-def scan_gru(mod):
-    """scan of forward_GRU over 5 steps (list of 5 outputs and the final state)"""
-    x, h, w = cell_inputs(3, 2, seed=4)
+def scan_cell(mod):
+    """scan of a tanh cell over 5 steps (list of 5 outputs and the final state)"""
+    rng = np.random.default_rng(4)
+    w, h = rng.standard_normal((3, 5)), rng.standard_normal((3, 1))
     elems = np.random.default_rng(5).standard_normal((5, 2, 1))
-    ys, h_t = mod.scan(mod.forward_GRU, elems, w, h)
+    ys, h_t = mod.scan(tanh_cell, elems, w, h)
     return [list(ys), h_t]
 
 
@@ -113,6 +132,12 @@ def tensor_custom_eos(mod):
     return list(mod.line_to_tensor("hi", EOS_int=7))
 
 
+@check("line_to_tensor", points=1, judge=equals([233, 10003, 1], "tensor"))
+def tensor_per_character(mod):
+    """'é✓' → [233, 10003, 1]: one code point per character, not one id per UTF-8 byte"""
+    return list(mod.line_to_tensor("é✓"))
+
+
 SPLIT_TEXT = "First Citizen:\n  Before we proceed  \n\n\nALL:\nSpeak, speak.\n \nYou are all resolved?\n"
 
 
@@ -126,15 +151,22 @@ LINES = ["to be", "or not", "to be, that is the question", "whether", "tis noble
          "in the mind", "to suffer", "the slings and arrows"]
 
 
+def shouted(line):
+    """The checks' own line_to_tensor (so that a data_generator check never runs the student's):
+    code points of the upper-cased line, then EOS."""
+    return [ord(c) for c in line.upper()] + [1]
+
+
 def first_batches(mod, n, **kwargs):
     gen = mod.data_generator(kwargs.pop("batch_size", 2), kwargs.pop("max_length", 10),
-                             kwargs.pop("lines", LINES), shuffle=kwargs.pop("shuffle", False))
+                             list(kwargs.pop("lines", LINES)), line_to_tensor=shouted,
+                             shuffle=kwargs.pop("shuffle", False))
     return [as_arrays(next(gen), 3, "batch, batch, mask") for _ in range(n)]
 
 
 @check("data_generator", points=1, subject="first batch", exact_dtype=False)
 def generator_first_batch(mod):
-    """first batch without shuffling: padded with 0 to max_length, mask 1 on characters and EOS"""
+    """first batch without shuffling: lines converted by the line_to_tensor argument, padded with 0 to max_length, mask 1 on characters and EOS"""
     return first_batches(mod, 1)[0]
 
 
@@ -169,8 +201,16 @@ def generator_wraps_around(mod):
 @check("data_generator", points=1, judge=reshuffled_each_epoch([l for l in LINES if len(l) < 40]))
 def generator_reshuffles_each_epoch(mod):
     """with shuffle=True each epoch is a new permutation of the lines, reproducible under a seed"""
-    return seeded_epochs(lambda: mod.data_generator(1, 40, LINES, shuffle=True),
-                         lambda batch: "".join(chr(c) for c in batch[0][0] if c > 1), len(LINES))
+    return seeded_epochs(lambda: mod.data_generator(1, 40, list(LINES), line_to_tensor=shouted, shuffle=True),
+                         lambda batch: "".join(chr(c) for c in batch[0][0] if c > 1).lower(), len(LINES))
+
+
+@check("data_generator", points=1, judge=arguments_unchanged("data_generator", "shuffle a list of indices"))
+def generator_leaves_lines_alone(mod):
+    """with shuffle=True the list of lines passed in keeps its order"""
+    lines = list(LINES)
+    gen = mod.data_generator(2, 40, lines, line_to_tensor=shouted, shuffle=True)
+    return changed_arguments({"data_lines": lines}, lambda: [next(gen) for _ in range(8)])
 
 
 # --- Part C ------------------------------------------------------------------------------
@@ -192,6 +232,12 @@ def small_lm(mod, mode="eval"):
 def grulm_layers(mod):
     """GRULM(20, 8, 2) layers: ShiftRight, Embedding, 2 × GRU, Dense(vocab), LogSoftmax"""
     return layer_names(mod.GRULM(vocab_size=20, d_model=8, n_layers=2))
+
+
+@check("GRULM", points=1, judge=equals(3, "number of GRU layers"))
+def grulm_depth(mod):
+    """GRULM(20, 8, n_layers=3) stacks 3 GRU layers"""
+    return sum(name.startswith("GRU") for name in layer_names(mod.GRULM(vocab_size=20, d_model=8, n_layers=3)))
 
 
 TOKENS = np.array([[3, 5, 7, 2, 1, 0, 0], [4, 4, 9, 1, 0, 0, 0]], np.int32)
@@ -216,6 +262,25 @@ def grulm_predict_mode(mod):
     return [outputs(model, np.array([[c]], np.int32)) for c in (0, 5, 5, 9)]
 
 
+def fixed_batches(batch_size, max_length, lines, read=None):
+    """The checks' own data generator for train_model (not the student's data_generator): the
+    same (batch, batch, mask) forever, with the first character of ``lines`` in each row, so
+    train and eval data differ; ``read`` (a list) records the lines each call received."""
+    if read is not None:
+        read.append(list(lines))
+    batch = np.zeros((batch_size, max_length), np.int32)
+    batch[:, 0], batch[:, 1] = ord(lines[0][0]), 1
+    while True:
+        yield batch, batch, (batch != 0).astype(np.int32)
+
+
+def tiny_lm():
+    """A trainable stand-in language model built by the checks (not the student's GRULM)."""
+    tl = trax_api().tl
+    model = tl.Serial(tl.ShiftRight(), tl.Embedding(256, 8), tl.Dense(256), tl.LogSoftmax())
+    return model
+
+
 #: The config of the one small training run every train_model check judges: each
 #: hyper-parameter a check looks at differs from its default.
 TRAIN_CONFIG = {"learning_rate": 0.003, "clip_grad_norm": 0.5, "n_eval_batches": 2,
@@ -224,27 +289,32 @@ TRAIN_CONFIG = {"learning_rate": 0.003, "clip_grad_norm": 0.5, "n_eval_batches":
 
 @shared
 def run_small_training(mod, **config):
-    """Plain facts (:func:`loop_summary`) of 2 steps on a tiny model with ``GRUConfig(**config)``;
+    """Plain facts (:func:`loop_summary`) of 2 steps of the student's train_model on the checks'
+    own model and data with ``GRUConfig(**config)``, and which lines each generator call read;
     run once per submission and shared by the train_model checks (compilation dominates)."""
-    model = mod.GRULM(vocab_size=256, d_model=8, n_layers=1)
+    read = []
     with tempfile.TemporaryDirectory() as out:
-        loop = mod.train_model(model, mod.data_generator, LINES, LINES[:4], batch_size=2,
-                               max_length=16, n_steps=2, output_dir=out, config=mod.GRUConfig(**config))
-    return loop_summary(loop)
+        loop = mod.train_model(tiny_lm(), lambda *args: fixed_batches(*args, read=read), LINES,
+                               LINES[4:], batch_size=2, max_length=16, n_steps=2, output_dir=out,
+                               config=mod.GRUConfig(**config))
+    eval_reads = ["eval_lines" if lines == LINES[4:] else "lines" if lines == LINES else "other"
+                  for lines in read]
+    return {**loop_summary(loop), "generators_read": eval_reads}
 
 
 @check("train_model", points=1, subject="training setup", timeout=300)
 def train_setup(mod):
-    """2 steps on a tiny model: returns the Loop; CrossEntropyLoss, Adam, eval metrics CrossEntropyLoss + Accuracy"""
+    """2 steps on a tiny model: returns the Loop; CrossEntropyLoss, Adam, eval metrics CrossEntropyLoss + Accuracy on batches of eval_lines"""
     info = run_small_training(mod, **TRAIN_CONFIG)
-    return {k: info[k] for k in ("step", "loss", "optimizer", "metrics")}
+    return {k: info[k] for k in ("step", "loss", "optimizer", "metrics", "generators_read")}
 
 
 @check("train_model", points=1, subject="hyper-parameters", timeout=300)
 def train_uses_config(mod):
-    """learning rate, gradient clipping and eval batches come from the config argument"""
+    """learning rate, gradient clipping, eval batches and checkpoint interval come from the config argument"""
     info = run_small_training(mod, **TRAIN_CONFIG)
-    return {k: info[k] for k in ("learning_rate", "clip_grad_norm", "n_eval_batches")}
+    return {k: info[k] for k in ("learning_rate", "clip_grad_norm", "n_eval_batches",
+                                 "steps_per_checkpoint")}
 
 
 def lm_batch(seed):
@@ -284,9 +354,19 @@ def gumbel_greedy(mod):
 
 @check("gumbel_sample", points=1, judge=frequencies_close("sampling frequencies over 4,000 draws"))
 def gumbel_follows_distribution(mod):
-    """at temperature 1, ids are drawn with their probabilities (within 0.03 over 4,000 draws)"""
+    """at temperature 1, ids are drawn with their probabilities (within 0.035 over 4,000 draws)"""
     draws = np.array([int(np.asarray(mod.gumbel_sample(LOG_PROBS[0], 1.0))) for _ in range(4000)])
     return {"frequencies": np.bincount(draws, minlength=3) / len(draws),
+            "target": np.exp(LOG_PROBS[0])}
+
+
+@check("gumbel_sample", points=1,
+       judge=frequencies_close("frequencies over the 4,000 rows of one batch (the same distribution in every row)",
+                               hint="each row needs its own noise: draw u with the full shape of log_probs"))
+def gumbel_rows_independent(mod):
+    """each row of a batch gets its own noise: 4,000 equal rows sampled in one call follow the distribution"""
+    draws = np.asarray(mod.gumbel_sample(np.tile(LOG_PROBS[0], (4000, 1)), 1.0)).reshape(-1)
+    return {"frequencies": np.bincount(draws.astype(int), minlength=3)[:3] / len(draws),
             "target": np.exp(LOG_PROBS[0])}
 
 
@@ -301,13 +381,13 @@ def chain_model():
     return lookup_model(logits)
 
 
-@check("generate", points=1, judge=equals("bc", "generated text"))
+@check("generate", points=1, depends_on=GENERATE_CALLS, judge=equals("bc", "generated text"))
 def generate_stops_at_eos(mod):
     """greedy continuation of 'a' by a model that spells 'b', 'c', then EOS: returns 'bc'"""
     return mod.generate(chain_model(), "a", 10, temperature=0.0)
 
 
-@check("generate", points=1, judge=equals(7, "length of generated text"))
+@check("generate", points=1, depends_on=GENERATE_CALLS, judge=equals(7, "length of generated text"))
 def generate_respects_num_chars(mod):
     """returns at most num_chars characters (7) when EOS never comes"""
     return len(mod.generate(chain_model(), "p", 7, temperature=0.0))
@@ -323,7 +403,21 @@ def reference_gru(seed, vocab=128, d_model=16):
                           GRU_WEIGHT_SCALE)
 
 
-@check("generate", points=2, subject="generated text", timeout=300)
+@check("generate", points=2, depends_on=GENERATE_CALLS, subject="generated text", timeout=300)
 def generate_with_gru_state(mod):
     """greedy text from a small GRU in predict mode: the GRU state carries the prefix"""
     return mod.generate(reference_gru(seed=8), "the ", 20, temperature=0.0)
+
+
+def _same_text_twice(got, expected):
+    if got[0] != got[1]:
+        raise Fail(f"two calls on the same model gave {got[0]!r}, then {got[1]!r}: reset the GRU "
+                   "state at the start of each call, or one text continues the previous one")
+    return compare(got, expected, name="texts of two calls")
+
+
+@check("generate", points=1, depends_on=GENERATE_CALLS, judge=_same_text_twice, timeout=300)
+def generate_resets_state(mod):
+    """two calls on the same model give the same greedy text: each call starts from an empty GRU state"""
+    model = reference_gru(seed=8)
+    return [mod.generate(model, "the ", 8, temperature=0.0) for _ in range(2)]

@@ -2,8 +2,8 @@
 import numpy as np
 
 from grader.api import Fail
-from grader.checks.a1_gru import (ASSIGNMENT, as_pair, cell_inputs, first_batches,
-                                  reference_gru, run_small_training, TRAIN_CONFIG)
+from grader.checks.a1_gru import (ASSIGNMENT, GENERATE_CALLS, TRAIN_CONFIG, as_pair, cell_inputs,
+                                  first_batches, reference_gru, run_small_training, tanh_cell)
 from grader.checks.common import frequencies_close, layer_names, log_softmax
 
 check = ASSIGNMENT.check
@@ -24,11 +24,12 @@ def gru_other_sizes(mod):
 
 
 @check("scan", points=1, hidden=True, subject="(ys, h_T)")
-def scan_vanilla(mod):
-    """scan of the vanilla cell over another sequence"""
-    x, h, w = cell_inputs(3, 3, seed=23)
+def scan_other_cell(mod):
+    """scan of a cell over another sequence"""
+    rng = np.random.default_rng(23)
+    w, h = rng.standard_normal((3, 6)), rng.standard_normal((3, 1))
     elems = np.random.default_rng(24).standard_normal((4, 3, 1))
-    ys, h_t = mod.scan(mod.forward_V_RNN, elems, w, h)
+    ys, h_t = mod.scan(tanh_cell, elems, w, h)
     return [list(ys), h_t]
 
 
@@ -88,7 +89,7 @@ def gumbel_temperature(mod):
     return {"frequencies": np.bincount(draws, minlength=3) / len(draws), "target": target}
 
 
-@check("generate", points=1, hidden=True, subject="generated text", timeout=300)
+@check("generate", points=1, depends_on=GENERATE_CALLS, hidden=True, subject="generated text", timeout=300)
 def generate_other_prefix(mod):
     """greedy text from another GRU and prefix"""
     return mod.generate(reference_gru(seed=9), "king ", 15, temperature=0.0)

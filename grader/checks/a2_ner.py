@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 
 from grader.api import Assignment, Fail
-from grader.checks.common import (as_arrays, equals, initialised, layer_names, log_probabilities,
-                                  lookup_model, loop_summary, outputs, pads_ignored,
-                                  reshuffled_each_epoch, seeded_epochs, shape_and_total,
-                                  trax_api)
+from grader.checks.common import (arguments_unchanged, as_arrays, changed_arguments, equals,
+                                  initialised, layer_names, log_probabilities, lookup_model,
+                                  loop_summary, nested_lists, outputs, pads_ignored,
+                                  reshuffled_each_epoch, seeded_epochs, shape_and_total, trax_api)
 from grader.compare import compare
 from grader.memo import shared
 
@@ -21,6 +21,7 @@ ASSIGNMENT = Assignment(
                "BiLSTM_NER", "crf_sequence_score", "crf_log_partition", "viterbi_decode"])
 check = ASSIGNMENT.check
 MODEL_TOL = dict(rtol=1e-4, atol=1e-5)
+PREDICT_CALLS = ["sentences_to_ids"]  # predict converts words with the student's function
 
 
 # --- Part A: data --------------------------------------------------------------------------
@@ -46,6 +47,13 @@ def group_small_frame(mod):
     return [[list(s) for s in sentences], [list(t) for t in tags]]
 
 
+@check("group_sentences", points=1, judge=arguments_unchanged("group_sentences", "forward-fill into a new Series"))
+def group_leaves_table_alone(mod):
+    """the DataFrame passed in is left unchanged"""
+    frame = gmb_frame(FRAME_ROWS)
+    return changed_arguments({"DataFrame": frame}, lambda: mod.group_sentences(frame))
+
+
 @check("build_vocab", points=1, judge=equals(
     {"The": 0, "cat": 1, "sat": 2, "the": 3, "UNK": 4, "<PAD>": 5}, "vocab"))
 def vocab_sorted_with_specials(mod):
@@ -57,6 +65,12 @@ def vocab_sorted_with_specials(mod):
 def vocab_min_count(mod):
     """min_count=2 keeps only words seen at least twice"""
     return dict(mod.build_vocab([["the", "cat"], ["The", "cat", "sat", "the"]], min_count=2))
+
+
+@check("build_vocab", points=1, judge=equals({"the": 0, "UNK": 1, "<PAD>": 2}, "vocab"))
+def vocab_counts_occurrences(mod):
+    """min_count counts occurrences: a word said twice in one sentence is seen twice (min_count=2)"""
+    return dict(mod.build_vocab([["the", "the", "cat"]], min_count=2))
 
 
 @check("build_tag_map", points=1, judge=equals({"O": 0, "B-geo": 1, "B-per": 2, "I-per": 3}, "tag map"))
@@ -72,14 +86,22 @@ TAGS = {"O": 0, "B-geo": 1, "B-per": 2, "I-per": 3}
 @check("sentences_to_ids", points=1, judge=equals([[0, 2, 1], [3, 2, 3]], "ids"))
 def ids_with_unknown_words(mod):
     """known words to their ids, unknown words to vocab['UNK']"""
-    return [list(map(int, s)) for s in mod.sentences_to_ids(
-        [["Peter", "visited", "Paris"], ["Anna", "visited", "Rome"]], VOCAB)]
+    ids = mod.sentences_to_ids([["Peter", "visited", "Paris"], ["Anna", "visited", "Rome"]], VOCAB)
+    return [list(map(int, s)) for s in nested_lists(ids, "a list of sentences, each a list of ids")]
+
+
+@check("sentences_to_ids", points=1, judge=arguments_unchanged("sentences_to_ids", "build new lists of ids"))
+def ids_leave_sentences_alone(mod):
+    """the sentences passed in are left unchanged (new lists of ids are returned)"""
+    sentences = [["Peter", "visited", "Paris"], ["Anna", "visited", "Rome"]]
+    return changed_arguments({"sentences": sentences}, lambda: mod.sentences_to_ids(sentences, VOCAB))
 
 
 @check("tags_to_ids", points=1, judge=equals([[2, 0, 1], [2, 3, 0]], "tag ids"))
 def tag_ids(mod):
     """tags to their ids in the tag map"""
-    return [list(map(int, t)) for t in mod.tags_to_ids([["B-per", "O", "B-geo"], ["B-per", "I-per", "O"]], TAGS)]
+    ids = mod.tags_to_ids([["B-per", "O", "B-geo"], ["B-per", "I-per", "O"]], TAGS)
+    return [list(map(int, t)) for t in nested_lists(ids, "a list of sentences, each a list of tag ids")]
 
 
 # --- Part B: batches -------------------------------------------------------------------------
@@ -89,8 +111,14 @@ Y = [[0, 1, 0], [1, 1], [0], [1, 0, 0, 1], [1]]
 P = 99  # pad id of the fixtures
 
 
+def copies(x=X, y=Y):
+    """Fresh copies of the sentence and tag lists: a generator that edits its arguments in place
+    must not change the fixtures other checks read."""
+    return [list(s) for s in x], [list(t) for t in y]
+
+
 def batches(mod, n, batch_size=2, x=X, y=Y, pad=P):
-    gen = mod.data_generator(batch_size, x, y, pad, shuffle=False)
+    gen = mod.data_generator(batch_size, *copies(x, y), pad, shuffle=False)
     return [as_arrays(next(gen), 2, "X, Y") for _ in range(n)]
 
 
@@ -117,8 +145,16 @@ def generator_wraps_around(mod):
 @check("data_generator", points=1, judge=reshuffled_each_epoch([str(s) for s in X]))
 def generator_reshuffles_each_epoch(mod):
     """with shuffle=True each epoch is a new permutation of the sentences, reproducible under a seed"""
-    return seeded_epochs(lambda: mod.data_generator(1, X, Y, P, shuffle=True),
+    return seeded_epochs(lambda: mod.data_generator(1, *copies(), P, shuffle=True),
                          lambda batch: str([int(i) for i in batch[0][0] if i != P]), len(X))
+
+
+@check("data_generator", points=1, judge=arguments_unchanged("data_generator", "shuffle a list of indices"))
+def generator_leaves_data_alone(mod):
+    """with shuffle=True the lists x and y passed in keep their order"""
+    x, y = copies()
+    gen = mod.data_generator(2, x, y, P, shuffle=True)
+    return changed_arguments({"x": x, "y": y}, lambda: [next(gen) for _ in range(6)])
 
 
 def float32_loss_weights(got, expected):
@@ -174,6 +210,24 @@ def ner_output(mod):
     return forward(small_tagger(mod))
 
 
+def counted_batches(reads, name):
+    """The checks' own (X, Y, W) batches for train_model (not the student's generators), the
+    same batch forever; ``reads[name]`` counts the batches taken."""
+    X_ = np.array([[1, 2, 3], [4, 5, 0]], np.int32)
+    Y_ = np.array([[0, 1, 0], [1, 1, 0]], np.int32)
+    W_ = np.array([[1, 1, 1], [1, 1, 0]], np.float32)
+    while True:
+        reads[name] += 1
+        yield X_, Y_, W_
+
+
+def tiny_tagger():
+    """A trainable stand-in tagger built by the checks (not the student's NER)."""
+    tl = trax_api().tl
+    model = tl.Serial(tl.Embedding(100, 4), tl.Dense(len(TAG_MAP5)), tl.LogSoftmax())
+    return model
+
+
 #: The config of the small training run that train_setup and train_uses_config share: each
 #: hyper-parameter a check looks at differs from its default.
 TRAIN_CONFIG = {"learning_rate": 0.003, "n_eval_batches": 2, "steps_per_checkpoint": 2}
@@ -181,32 +235,32 @@ TRAIN_CONFIG = {"learning_rate": 0.003, "n_eval_batches": 2, "steps_per_checkpoi
 
 @shared
 def run_small_training(mod, train_steps=2, other_loss=False, **config):
-    """Plain facts (:func:`loop_summary`) of ``train_steps`` steps on a tiny tagger with
-    ``NERConfig(**config)`` (and Trax's WeightedCategoryCrossEntropy as ``loss_layer`` when
-    ``other_loss``); run once per submission and arguments (compilation dominates)."""
-    gen = mod.data_generator(2, X, Y, P)
-    model = mod.NER(TAG_MAP5, 100, 4)
-    train = mod.masked_batches(gen, P)
-    evals = mod.masked_batches(mod.data_generator(2, X, Y, P), P)
+    """Plain facts (:func:`loop_summary`) of ``train_steps`` steps of the student's train_model
+    on the checks' own tagger and batches with ``NERConfig(**config)`` (and Trax's
+    WeightedCategoryCrossEntropy as ``loss_layer`` when ``other_loss``), and whether eval batches
+    were read; run once per submission and arguments (compilation dominates)."""
+    reads = {"train": 0, "eval": 0}
     kwargs = {"loss_layer": trax_api().tl.WeightedCategoryCrossEntropy()} if other_loss else {}
     with tempfile.TemporaryDirectory() as out:
-        loop = mod.train_model(model, train, evals, train_steps=train_steps, output_dir=out,
+        loop = mod.train_model(tiny_tagger(), counted_batches(reads, "train"), counted_batches(reads, "eval"),
+                               train_steps=train_steps, output_dir=out,
                                config=mod.NERConfig(**config), **kwargs)
-    return loop_summary(loop)
+    return {**loop_summary(loop), "eval_batches_read": reads["eval"] > 0}
 
 
 @check("train_model", points=1, subject="training setup", timeout=300)
 def train_setup(mod):
-    """2 steps on a tiny model: returns the Loop; CrossEntropyLoss, Adam, eval metrics CrossEntropyLoss + Accuracy"""
+    """2 steps on a tiny model: returns the Loop; CrossEntropyLoss, Adam, eval metrics CrossEntropyLoss + Accuracy on eval_generator's batches"""
     info = run_small_training(mod, **TRAIN_CONFIG)
-    return {k: info[k] for k in ("step", "loss", "optimizer", "metrics", "eval_history")}
+    return {k: info[k] for k in ("step", "loss", "optimizer", "metrics", "eval_history",
+                                 "eval_batches_read")}
 
 
 @check("train_model", points=1, subject="hyper-parameters", timeout=300)
 def train_uses_config(mod):
-    """learning rate and eval batches come from the config argument"""
+    """learning rate, eval batches and checkpoint interval come from the config argument"""
     info = run_small_training(mod, **TRAIN_CONFIG)
-    return {k: info[k] for k in ("learning_rate", "n_eval_batches")}
+    return {k: info[k] for k in ("learning_rate", "n_eval_batches", "steps_per_checkpoint")}
 
 
 @check("train_model", points=1, subject="training setup", timeout=300)
@@ -257,6 +311,14 @@ def entity_f1_missed_entity(mod):
     return dict(mod.entity_f1(scores_for(np.array([[2, 0, 0]])), labels, P, TAGS))
 
 
+@check("entity_f1", points=1, judge=equals({"precision": 1.0, "recall": 1.0, "f1": 1.0}, "entity scores"))
+def entity_f1_per_sentence(mod):
+    """entities end at the end of their sentence: a person at the end of one sentence and one at the start of the next are two"""
+    labels = np.array([[0, 2], [2, 0]])  # O B-per | B-per O
+    pred = np.array([[0, 2], [3, 0]])  # O B-per | I-per O: the I-per starts a new entity
+    return dict(mod.entity_f1(scores_for(pred), labels, P, TAGS))
+
+
 def word_to_tag_model(vocab, tag_of_word, tag_map):
     """A stand-in tagger, built in Trax independently of NER: each word id's output is a
     fixed tag."""
@@ -269,14 +331,14 @@ def word_to_tag_model(vocab, tag_of_word, tag_map):
 PREDICT_TAGS = {"Peter": "B-per", "Paris": "B-geo", "visited": "O", "UNK": "I-per", "<PAD>": "O"}
 
 
-@check("predict", points=2, judge=equals(["B-per", "O", "I-per", "B-geo"], "tags"))
+@check("predict", points=2, depends_on=PREDICT_CALLS, judge=equals(["B-per", "O", "I-per", "B-geo"], "tags"))
 def predict_with_unknown_word(mod):
     """'Peter visited Rome Paris' with a model that tags each word id with a fixed tag (Rome is UNK)"""
     model = word_to_tag_model(VOCAB, PREDICT_TAGS, TAGS)
     return list(mod.predict("Peter visited Rome Paris", model, VOCAB, TAGS))
 
 
-@check("predict", points=1, judge=equals(["B-per", "O", "B-geo"], "tags"))
+@check("predict", points=1, depends_on=PREDICT_CALLS, judge=equals(["B-per", "O", "B-geo"], "tags"))
 def predict_splits_on_whitespace(mod):
     """a string with extra spaces and a tab is split on whitespace"""
     model = word_to_tag_model(VOCAB, PREDICT_TAGS, TAGS)
@@ -304,6 +366,13 @@ def lstm_step(mod):
     """one step with n_h = 4, n_x = 3 (textbook gates, weights acting on [h; x])"""
     x, h, c, w = lstm_inputs(4, 3, seed=1)
     return as_state_pair(mod.lstm_cell_forward(x, h, c, w))
+
+
+@check("lstm_cell_forward", points=1, judge=arguments_unchanged("lstm_cell_forward", "compute new arrays"))
+def lstm_leaves_state_alone(mod):
+    """the input, hidden state and cell state passed in are left unchanged"""
+    x, h, c, w = lstm_inputs(4, 3, seed=1)
+    return changed_arguments({"x": x, "h": h, "c": c}, lambda: mod.lstm_cell_forward(x, h, c, w))
 
 
 def trax_lstm_cell(n_h, n_x, seed):
@@ -439,6 +508,24 @@ def crf_log_partition_ignores_pads(mod):
     changed = np.where(mask[..., None] > 0, emissions, 7.0).astype(np.float32)
     return {"original": np.asarray(mod.crf_log_partition(emissions, mask, transitions)),
             "changed": np.asarray(mod.crf_log_partition(changed, mask, transitions))}
+
+
+@check("crf_sequence_score", points=1, judge=against_brute_force(
+    brute_force_scores, "path scores under jax.jit", rtol=1e-5, atol=1e-5))
+def crf_score_under_jit(mod):
+    """works under jax.jit, as training with CRFLoss needs (jnp on the inputs, not np)"""
+    emissions, tags, mask, transitions = crf_case(2, 4, 3, [4, 2], seed=5)
+    result = np.asarray(trax_api().jax.jit(mod.crf_sequence_score)(emissions, tags, mask, transitions))
+    return {"result": result, "inputs": [emissions, tags, mask, transitions]}
+
+
+@check("crf_log_partition", points=1, judge=against_brute_force(
+    brute_force_log_partition, "log Z under jax.jit", rtol=1e-5, atol=1e-5))
+def crf_log_partition_under_jit(mod):
+    """works under jax.jit, as training with CRFLoss needs (jnp / jax.nn on the inputs, not np)"""
+    emissions, _, mask, transitions = crf_case(2, 4, 3, [4, 2], seed=6)
+    result = np.asarray(trax_api().jax.jit(mod.crf_log_partition)(emissions, mask, transitions))
+    return {"result": result, "inputs": [emissions, mask, transitions]}
 
 
 def best_paths(got, expected):

@@ -5,10 +5,12 @@ import tempfile
 import numpy as np
 
 from grader.api import Fail
-from grader.checks.a3_bert import (ASSIGNMENT, MODEL_TOL, VOCAB_WORDS, WhitespaceTokenizer, X,
-                                   as_plain, corpus, masking_statistics, pair_statistics,
-                                   plain_features, predictions_laid_out, pretrainer, run,
-                                   small_instance, sound_pairs, toy_features, truncated)
+from grader.checks.a3_bert import (ASSIGNMENT, INSTANCES_CALL, MODEL_TOL, PRETRAINER_CALLS,
+                                   RANDOM_NEXT_BAND_LONG, TRAINING_CALLS, TRAINING_INSTANCES_CALL,
+                                   VOCAB_WORDS, WhitespaceTokenizer, X, as_plain, corpus,
+                                   counted_batches, masking_statistics, pair_statistics,
+                                   plain_features, predictions_laid_out, run, small_instance,
+                                   sound_pairs, stand_in_pretrainer, toy_features, truncated)
 from grader.checks.common import log_probabilities, log_softmax, shape_and_total
 
 check = ASSIGNMENT.check
@@ -42,20 +44,20 @@ def masking_capped(mod):
     return masking_statistics(mod, TOKENS_LONG, 0.15, 20, draws=500)
 
 
-@check("create_instances_from_document", points=1, hidden=True, subject="instances")
+@check("create_instances_from_document", points=1, depends_on=INSTANCES_CALL, hidden=True, subject="instances")
 def instances_other_document(mod):
     """another document of another corpus, with short sequences likely"""
     return as_plain(mod.create_instances_from_document(corpus(4, 9, 3), 2, 16, 0.5, 0.2, 4,
                                                        VOCAB_WORDS, random.Random(31)))
 
 
-@check("create_instances_from_document", points=1, hidden=True, judge=sound_pairs)
+@check("create_instances_from_document", points=1, depends_on=INSTANCES_CALL, hidden=True, judge=sound_pairs(RANDOM_NEXT_BAND_LONG))
 def instance_pairs_long(mod):
     """pair statistics with a longer maximum length"""
     return pair_statistics(mod, draws=200, max_seq_length=50)
 
 
-@check("create_training_instances", points=1, hidden=True, subject="instances")
+@check("create_training_instances", points=1, depends_on=TRAINING_INSTANCES_CALL, hidden=True, subject="instances")
 def training_instances_other(mod):
     """another text and settings"""
     text = "one two three .\nfour five .\n\nsix seven .\neight nine ten .\neleven .\n"
@@ -123,7 +125,7 @@ def mlm_head_other(mod):
     return run(mod.MLMHead(9, 6), (x, table, np.array([[4, 0, 2]], np.int32)), seed=38)
 
 
-@check("BERTPretrainer", points=1, hidden=True, subject="(mlm, nsp)", **MODEL_TOL)
+@check("BERTPretrainer", points=1, depends_on=PRETRAINER_CALLS, hidden=True, subject="(mlm, nsp)", **MODEL_TOL)
 def pretrainer_one_layer(mod):
     """another depth and batch"""
     ids = np.array([[2, 9, 3, 10, 3, 0, 0, 0]], np.int32)
@@ -153,13 +155,12 @@ def accuracies_other(mod):
     return [float(mod.mlm_accuracy(mlm, ids, weights)), float(mod.nsp_accuracy(nsp, np.array([0, 1, 1])))]
 
 
-@check("train_model", points=1, hidden=True, subject="steps", timeout=300)
+@check("train_model", points=1, depends_on=TRAINING_CALLS, hidden=True, subject="steps", timeout=300)
 def train_other_steps(mod):
     """another number of steps"""
-    features = toy_features(4, seq=7, preds=2)
-    model = pretrainer(mod, mode="train")
+    reads = {"train": 0, "eval": 0}
     with tempfile.TemporaryDirectory() as out:
-        loop = mod.train_model(model, mod.feature_batches(features, 2), mod.feature_batches(features, 2),
-                               train_steps=3, output_dir=out,
+        loop = mod.train_model(stand_in_pretrainer(), counted_batches(reads, "train"),
+                               counted_batches(reads, "eval"), train_steps=3, output_dir=out,
                                config=mod.BertConfig(n_eval_batches=1, steps_per_checkpoint=3))
     return int(loop.step)

@@ -108,7 +108,7 @@ def outputs(layer, inputs):
 
 def loop_summary(loop):
     """Plain facts about a ``training.Loop`` after a short run: steps, loss, optimizer and
-    its settings, eval metrics, eval batches, and which eval metrics reached the history."""
+    its settings, eval metrics, eval batches, checkpoint interval, and which eval metrics reached the history."""
     task, eval_task = loop._tasks[0], loop._eval_tasks[0]
     return {"step": int(loop.step), "loss": task.loss_layer.name,
             "optimizer": type(task.optimizer).__name__,
@@ -116,7 +116,15 @@ def loop_summary(loop):
             "clip_grad_norm": task.optimizer._clip_grad_norm,
             "metrics": list(eval_task.metric_names),
             "n_eval_batches": int(eval_task.n_eval_batches),
+            "steps_per_checkpoint": int(task.n_steps_per_checkpoint),
             "eval_history": sorted(loop.history.metrics_for_mode("eval"))}
+
+
+def drawn_rng():
+    """A ``random.Random`` seeded from Python's global ``random``, which the runner seeds before
+    every check: statistical checks draw from it, so that a test can re-seed them all
+    (``tests/test_statistical_checks.py``)."""
+    return random.Random(random.getrandbits(64))
 
 
 def seeded_epochs(make_generator, read_item, n_items, n_epochs=4):
@@ -146,10 +154,15 @@ def reshuffled_each_epoch(all_items):
     return judge
 
 
-def frequencies_close(what, atol=0.03):
-    """Judge: observed frequencies ``got["frequencies"]`` within ``atol`` of ``got["target"]``."""
+def frequencies_close(what, atol=0.035, hint=""):
+    """Judge: observed frequencies ``got["frequencies"]`` within ``atol`` of ``got["target"]``.
+
+    Sized so that a correct sampler fails with probability < 1e-4: over n = 4,000 draws a
+    frequency p has standard deviation sqrt(p(1-p)/n) <= 0.0079, so 0.035 is 4.4 sigma or
+    more (two-sided normal tail < 1e-5 per outcome)."""
     def judge(got, expected):
-        return compare(got["frequencies"], got["target"], atol=atol, rtol=0, name=what)
+        verdict = compare(got["frequencies"], got["target"], atol=atol, rtol=0, name=what)
+        return f"{verdict}: {hint}" if verdict and hint else verdict
     return judge
 
 
@@ -159,3 +172,42 @@ def as_arrays(item, arity, what):
         raise Fail(f"each batch must be a tuple of {arity} arrays ({what}), got "
                    f"{type(item).__name__}" + (f" of length {len(item)}" if isinstance(item, tuple) else ""))
     return [np.asarray(a) for a in item]
+
+
+def _same(now, before):
+    """Whether an argument still equals its copy taken before the call."""
+    if hasattr(before, "equals"):  # pandas
+        return before.equals(now)
+    if isinstance(before, np.ndarray):
+        return isinstance(now, np.ndarray) and np.array_equal(now, before)
+    return now == before
+
+
+def changed_arguments(arguments, call):
+    """Run ``call()`` and return ``{"changed": [names of arguments it changed in place]}``;
+    ``arguments`` maps names to the (mutable) values ``call`` receives."""
+    import copy
+    before = {name: copy.deepcopy(value) for name, value in arguments.items()}
+    call()
+    return {"changed": [name for name, value in arguments.items() if not _same(value, before[name])]}
+
+
+def arguments_unchanged(function, advice="build new ones instead"):
+    """Judge for :func:`changed_arguments`: ``function`` must leave its arguments as they were."""
+    def judge(got, expected):
+        if got["changed"]:
+            raise Fail(f"{function} changed the {', '.join(got['changed'])} passed to it in place: "
+                       f"the caller's data must stay as it was ({advice})")
+    return judge
+
+
+def nested_lists(value, what, depth=2):
+    """``value`` as lists nested ``depth`` deep (e.g. a list of sentences, each a list of ids),
+    or a Fail saying what came instead."""
+    if depth == 0:
+        return value
+    if not isinstance(value, (list, tuple)):
+        raise Fail(f"expected {what}, got {type(value).__name__}")
+    if depth > 1 and value and not all(isinstance(v, (list, tuple, np.ndarray)) for v in value):
+        raise Fail(f"expected {what}, got a list of {type(value[0]).__name__}s")
+    return [nested_lists(list(v) if isinstance(v, np.ndarray) else v, what, depth - 1) for v in value]

@@ -1,0 +1,94 @@
+"""Which student functions a check calls: the basis of exercise isolation.
+
+A check grades one exercise. When grading the reference solution, :func:`calls_of_checks`
+records, for every check, the top-level functions and classes of the student module that
+its student side called (a method counts as its class). A mistake confined to functions
+that a check never calls cannot change that check's result; :func:`edited_definitions` says where a mistake's edits lie.
+"""
+import ast
+import contextlib
+import functools
+import inspect
+
+
+def _recorded(function, name, into):
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        into.add(name)
+        return function(*args, **kwargs)
+    wrapper.__signature__ = inspect.signature(function)  # e.g. tl.Fn reads it
+    return wrapper
+
+
+@contextlib.contextmanager
+def recording_calls(module, into):
+    """Add to the set ``into`` the name of every top-level function or class of ``module``
+    called (a class: any of its methods) inside the block. Calls between the module's own
+    functions go through its globals, so they are recorded too."""
+    patched = []  # (owner, attribute, original)
+    for name, obj in list(vars(module).items()):
+        if getattr(obj, "__module__", None) != module.__name__:
+            continue
+        if inspect.isfunction(obj):
+            patched.append((module, name, obj))
+        elif inspect.isclass(obj):
+            patched.extend((obj, attr, fn) for attr, fn in vars(obj).items() if inspect.isfunction(fn))
+    wrappers = {fn: _recorded(fn, owner.__name__ if inspect.isclass(owner) else attr, into)
+                for owner, attr, fn in patched}
+    defaults = {fn: fn.__defaults__ for fn in wrappers}
+    for owner, attr, fn in patched:
+        setattr(owner, attr, wrappers[fn])
+        if fn.__defaults__:  # e.g. ``line_to_tensor=line_to_tensor``, bound at definition
+            fn.__defaults__ = tuple(wrappers.get(d, d) if inspect.isfunction(d) else d
+                                    for d in fn.__defaults__)
+    try:
+        yield into
+    finally:
+        for owner, attr, fn in patched:
+            setattr(owner, attr, fn)
+            fn.__defaults__ = defaults[fn]
+
+
+@contextlib.contextmanager
+def calls_into(modules):
+    """The set of names of ``modules``' (``{name: module}``) top-level functions and classes
+    called inside the block."""
+    called = set()
+    with contextlib.ExitStack() as stack:
+        for module in modules.values():
+            stack.enter_context(recording_calls(module, called))
+        yield called
+
+
+def calls_of_checks(spec, modules, roots, checks=None):
+    """``{check id: sorted names of the student definitions it called}`` for ``checks``
+    (default: all of ``spec``), running each check's student side on ``modules``."""
+    from grader.memo import MEMO_ATTRIBUTE
+    from grader.runner import run_student_side
+    calls = {}
+    for check in checks if checks is not None else spec.checks():
+        for module in modules.values():  # a shared call must be seen by every check making it
+            vars(module).pop(MEMO_ATTRIBUTE, None)
+        with calls_into(modules) as called:
+            run_student_side(check, modules, roots=roots)
+        calls[check.id] = sorted(called)
+    return calls
+
+
+def top_level_spans(source):
+    """``[(name, first line, last line)]`` of the top-level functions and classes of ``source``."""
+    return [(node.name, node.lineno, node.end_lineno) for node in ast.parse(source).body
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
+
+
+def edited_definitions(source, edits):
+    """Names of the top-level definitions of ``source`` that the ``(old, new)`` edits touch
+    (an edit outside every definition is reported as ``"<module>"``)."""
+    spans, touched = top_level_spans(source), set()
+    for old, _ in edits:
+        start = source.index(old)
+        first = source.count("\n", 0, start) + 1
+        last = first + old.rstrip("\n").count("\n")
+        inside = [name for name, lo, hi in spans if lo <= first and last <= hi]
+        touched.add(inside[0] if inside else "<module>")
+    return touched
