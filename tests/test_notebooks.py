@@ -6,6 +6,7 @@ import nbformat
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from nbclient import NotebookClient
+from traitlets.config import Config
 
 from conftest import REPO
 from course.quiet import is_noise
@@ -127,7 +128,9 @@ def own_not_implemented():
 def shell(tmp_path, monkeypatch, capsys):
     (tmp_path / "studentmod.py").write_text(STUB_MODULE)
     monkeypatch.syspath_prepend(str(tmp_path))
-    shell = InteractiveShell.instance()
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"  # nothing written to ~/.ipython
+    shell = InteractiveShell.instance(config=config)
     shell.run_cell("%load_ext course.notebook\nimport studentmod")
     capsys.readouterr()
     yield shell
