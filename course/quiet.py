@@ -17,6 +17,7 @@ import tempfile
 KNOWN_NOISE = tuple(re.compile(p) for p in (
     r"^WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR",
     r"^[IW]\d{4} [\d:.]+\s+\d+ (port|cudart_stub|cuda_\w+|cpu_feature_guard)\.cc:\d+\]",
+    r"^E\d{4} [\d:.]+\s+\d+ cuda_platform\.cc:\d+\] failed call to cuInit",  # no GPU: CPU it is
     r"^Gym has been unmaintained since 2022",
     r"^Please upgrade to Gymnasium",
     r"^Users of this version of Gym should be able to",

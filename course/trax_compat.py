@@ -74,6 +74,7 @@ try:
         from trax.layers import base as _base
         from trax.supervised import training as _training
         import tensorflow as tf
+        tf.config.list_physical_devices("GPU")  # TensorFlow's CUDA probe logs "failed call to cuInit" here
 finally:
     inspect.stack = _full_stack
     matplotlib.use = _matplotlib_use
