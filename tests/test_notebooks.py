@@ -5,7 +5,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from conftest import REPO
+from conftest import REPO, datasets_used_by
 
 NOTEBOOKS = sorted((REPO / "assignments").glob("a*/*.ipynb"))
 
@@ -25,9 +25,10 @@ def test_committed_notebooks_carry_no_outputs(path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.parent.name)
-def test_notebook_executes_against_the_solutions(path, monkeypatch):
+def test_notebook_executes_against_the_solutions(path, monkeypatch, course_data):
     """The kernel starts in solutions/<assignment>, so ``import <module>`` finds the
     reference code; COURSE_FAST=1 asks notebooks for their small settings."""
+    course_data(*datasets_used_by(path.parent))  # skips when a dataset is absent
     monkeypatch.setenv("COURSE_FAST", "1")
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=900, kernel_name="python3", allow_errors=False,
