@@ -112,3 +112,13 @@ def test_run_notebook_starts_jupyterlab_with_the_course_kernel(tmp_path):
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=30)
         log.close()
+
+
+def test_benchmarks_import_from_any_directory(tmp_path):
+    """``python -m benchmarks.NAME`` works outside the repository root (the course's install
+    provides the package)."""
+    done = subprocess.run([sys.executable, "-c", "import importlib.util as u; "
+                           "print(u.find_spec('benchmarks.a1_gru').origin)"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert Path(done.stdout.strip()) == REPO / "benchmarks" / "a1_gru.py"
