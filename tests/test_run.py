@@ -121,4 +121,5 @@ def test_benchmarks_import_from_any_directory(tmp_path):
                            "print(u.find_spec('benchmarks.a1_gru').origin)"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert Path(done.stdout.strip()) == REPO / "benchmarks" / "a1_gru.py"
+    origin = Path(done.stdout.strip())  # the course's (editable) install: this checkout's or another
+    assert origin.parts[-2:] == ("benchmarks", "a1_gru.py") and origin.is_file()
