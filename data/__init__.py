@@ -7,6 +7,7 @@ Set ``COURSE_DATA_DIR`` (or pass ``data_dir=``) to use a directory that already
 holds the files in the layout ``<name>/<file>``; nothing is downloaded then.
 """
 from data.registry import DATASETS, Dataset
-from data.files import DataError, fetch, resolve_data_dir, verify
+from data.files import DataError, DataMissing, expected_path, fetch, how_to_get, resolve_data_dir, verify
 
-__all__ = ["DATASETS", "Dataset", "DataError", "fetch", "resolve_data_dir", "verify"]
+__all__ = ["DATASETS", "Dataset", "DataError", "DataMissing", "expected_path", "fetch", "how_to_get",
+           "resolve_data_dir", "verify"]

@@ -16,11 +16,16 @@ from data.registry import DATASETS
 
 ENV_VAR = "COURSE_DATA_DIR"
 CACHE_ENV_VAR = "COURSE_CACHE_DIR"
+FETCH_COMMAND = "./run python -m data fetch"  # see data/__main__.py
 _verified = {}  # (path, mtime, size) -> True: hash each file once per process
 
 
 class DataError(RuntimeError):
     """A data file is missing, corrupt or unknown. The message is one line saying what to do."""
+
+
+class DataMissing(DataError):
+    """A data file is not where the course looks and was not (or cannot be) downloaded."""
 
 
 def resolve_data_dir(data_dir=None):
@@ -54,7 +59,7 @@ def verify(path, dataset):
 def _from_directory(dataset, directory, origin):
     path = directory / dataset.relpath
     if not path.is_file():
-        raise DataError(
+        raise DataMissing(
             f"{dataset.relpath} not found in {directory} ({origin}); put the file there "
             f"(source: {dataset.url}) or point {origin} elsewhere")
     return verify(path, dataset)
@@ -65,15 +70,18 @@ def cache_dir():
     return Path(os.environ.get(CACHE_ENV_VAR) or pooch.os_cache("trax-nlp-course"))
 
 
-def _download(dataset):
+def _download(dataset, download=True):
     path = cache_dir() / dataset.relpath
     if path.is_file():
         return verify(path, dataset)
     if not dataset.downloadable:
-        raise DataError(
+        raise DataMissing(
             f"{dataset.name} cannot be downloaded automatically: get {Path(dataset.relpath).name} "
             f"from {dataset.url} and save it as {path}, or set {ENV_VAR} to a directory that has "
             f"{dataset.relpath}")
+    if not download:
+        raise DataMissing(f"{dataset.name} is not in the download cache {cache_dir()} and "
+                          f"downloading was not allowed; get it with: {FETCH_COMMAND} {dataset.name}")
     print(f"Downloading {dataset.name}: {dataset.description}\n  from {dataset.url}\n"
           f"  licence: {dataset.licence}")
     try:
@@ -82,18 +90,36 @@ def _download(dataset):
     except ValueError as err:  # pooch's hash mismatch
         raise DataError(f"download of {dataset.name} failed its sha256 check: {err}") from None
     except Exception as err:  # no network, HTTP error, ...
-        raise DataError(
+        raise DataMissing(
             f"could not download {dataset.name} from {dataset.url} ({type(err).__name__}); "
             f"check your connection, or set {ENV_VAR} to a directory that has "
             f"{dataset.relpath}") from None
     return path
 
 
-def fetch(name, data_dir=None):
-    """Path to the verified file of dataset ``name`` (see module docstring for the order)."""
+def fetch(name, data_dir=None, download=True):
+    """Path to the verified file of dataset ``name`` (see module docstring for the order).
+    ``download=False`` never touches the network: a file not yet cached raises DataMissing."""
     dataset = _lookup(name)
     if data_dir:
         return _from_directory(dataset, resolve_data_dir(data_dir), "--data-dir")
     if os.environ.get(ENV_VAR):
         return _from_directory(dataset, resolve_data_dir(), ENV_VAR)
-    return _download(dataset)
+    return _download(dataset, download)
+
+
+def expected_path(name, data_dir=None):
+    """Where :func:`fetch` looks for dataset ``name``: under the data directory in force, else
+    in the download cache."""
+    return (resolve_data_dir(data_dir) or cache_dir()) / _lookup(name).relpath
+
+
+def how_to_get(name, data_dir=None):
+    """One sentence telling a user how to provide dataset ``name`` where :func:`fetch` looks."""
+    dataset, target = _lookup(name), expected_path(name, data_dir)
+    if not dataset.downloadable:
+        return (f"download {Path(dataset.relpath).name} from {dataset.url} (needs a Kaggle login) "
+                f"and save it as {target}")
+    if resolve_data_dir(data_dir):
+        return f"save {dataset.url} as {target}"
+    return f"run `{FETCH_COMMAND} {name}`"

@@ -9,7 +9,17 @@
   its exercise, with its hint (:mod:`grader.hints`).
 
 ``tests/test_expectations.py`` regenerates the first two in memory and fails on any drift.
+
+The files are byte-stable: regenerating them from an unchanged solution rewrites the same bytes.
+XLA's CPU backend splits its work across a thread pool as large as the number of CPUs the
+process may use, and the split changes float32 results in the last bit (GRULM's log-probabilities
+differ between 1 and 2 CPUs); so expectations are computed by a process pinned to one CPU before
+JAX starts (:func:`one_cpu`), the same on any machine.
 """
+import os
+import sys
+from pathlib import Path
+
 from grader import hints, plain
 from grader.registry import EXPECTED_DIR, REPO, expectation_path, load_spec
 from grader.runner import Status, import_modules, run_student_side
@@ -22,13 +32,24 @@ class ExpectationError(RuntimeError):
     pass
 
 
-def compute_with_calls(assignment, solutions=SOLUTIONS):
+def one_cpu():
+    """Pin this process to one CPU so that XLA sizes its thread pool the same everywhere;
+    effective only before JAX is imported and where the OS allows it (returns whether it was)."""
+    if "jax" in sys.modules or not hasattr(os, "sched_setaffinity"):
+        return False
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    return True
+
+
+def compute_with_calls(assignment, solutions=SOLUTIONS, exercises=None):
     """``({check module name: {check.expectation_key: plain data}}, {check id: [called names]})``
-    from the reference solution."""
+    from the reference solution (only the checks of ``exercises`` when given)."""
     spec, module_names = load_spec(assignment)
-    modules = import_modules(spec.modules, solutions / assignment, timeout=120)
+    modules = import_modules(spec.modules, solutions / assignment, timeout=600)  # Trax, maybe on one busy CPU
     out, calls = {name: {} for name in module_names}, {}
     for check in spec.checks():
+        if exercises and check.exercise not in exercises:
+            continue
         with calls_into(modules) as called:
             outcome = run_student_side(check, modules, roots=[solutions])
         if outcome.status != Status.DATA:
@@ -38,9 +59,9 @@ def compute_with_calls(assignment, solutions=SOLUTIONS):
     return out, calls
 
 
-def compute(assignment, solutions=SOLUTIONS):
+def compute(assignment, solutions=SOLUTIONS, exercises=None):
     """{check module name: {check.expectation_key: plain data}} from the reference solution."""
-    return compute_with_calls(assignment, solutions)[0]
+    return compute_with_calls(assignment, solutions, exercises)[0]
 
 
 def calls_path(assignment):
@@ -62,22 +83,30 @@ def has_mistakes(assignment):
     return True
 
 
-def write(assignment, with_hints=True):
-    """Regenerate and store the expectations of ``assignment`` (and, unless ``with_hints`` is
-    false, the known mistakes' results); return the files written."""
+def write(assignment, directory=None, exercises=None, with_hints=True):
+    """Regenerate and store the expectations of ``assignment`` in grader/expected/ (or
+    ``directory``); with all exercises, also the calls and (unless ``with_hints`` is false) the
+    known mistakes' results; return the files written. Pins the process to one CPU first (see
+    the module docstring)."""
+    one_cpu()
     written = []
-    values_by_module, calls = compute_with_calls(assignment)
+    values_by_module, calls = compute_with_calls(assignment, exercises=exercises)
     for module_name, values in values_by_module.items():
         path = expectation_path(module_name)
+        path = path if directory is None else Path(directory) / path.name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(plain.dumps(values))
         written.append(path)
-    calls_path(assignment).write_text(plain.dumps(calls))
-    written.append(calls_path(assignment))
+    if exercises:  # calls and hints are stored for whole assignments only
+        return written
+    directory = EXPECTED_DIR if directory is None else Path(directory)
+    path = directory / calls_path(assignment).name
+    path.write_text(plain.dumps(calls))
+    written.append(path)
     if with_hints and has_mistakes(assignment):
         spec, _ = load_spec(assignment)
         expected = {key: value for values in values_by_module.values() for key, value in values.items()}
-        path = hints.hints_path(assignment, EXPECTED_DIR)
+        path = hints.hints_path(assignment, directory)
         path.write_text(plain.dumps(hints.wrong_results(assignment, SOLUTIONS, spec, expected)))
         written.append(path)
     return written

@@ -1,6 +1,7 @@
-"""Shared test fixtures: repository paths, the real data directory, submission builders."""
+"""Shared test fixtures: repository paths, the course datasets, submission builders."""
 import importlib
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -8,10 +9,85 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = (REPO.parent / "shared" / "data").resolve()
+DATA_SKIP = "no data:"  # how every skip for a missing dataset starts
+_data_skips = {}  # dataset name -> number of tests skipped for it in this session
 
-# Tests read the real datasets from ../shared/data unless told otherwise.
-if not os.environ.get("COURSE_DATA_DIR") and SHARED_DATA.is_dir():
-    os.environ["COURSE_DATA_DIR"] = str(SHARED_DATA)
+
+def pytest_addoption(parser):
+    parser.addoption("--data-dir", metavar="DIR",
+                     help="directory holding the course datasets (default: COURSE_DATA_DIR, "
+                          "../shared/data, else the download cache)")
+
+
+def pytest_configure(config):
+    """Data comes from --data-dir, else COURSE_DATA_DIR, else ../shared/data (as ./run does),
+    else the per-user download cache; notebook kernels inherit the choice."""
+    chosen = config.getoption("--data-dir") or os.environ.get("COURSE_DATA_DIR")
+    if not chosen and SHARED_DATA.is_dir():
+        chosen = str(SHARED_DATA)
+    if chosen:
+        os.environ["COURSE_DATA_DIR"] = str(Path(chosen).expanduser().resolve())
+
+
+def skip_for_data(name):
+    """Skip the calling test with one line naming dataset ``name`` and how to provide it."""
+    from data import how_to_get
+    _data_skips[name] = _data_skips.get(name, 0) + 1
+    pytest.skip(f"{DATA_SKIP} dataset {name} is not available; {how_to_get(name)} "
+                f"(or point COURSE_DATA_DIR / --data-dir at a directory that has it)")
+
+
+@pytest.fixture(scope="session")
+def course_data():
+    """``course_data(name, ...)``: the verified paths of the named datasets (a Path for one
+    name, a list for several), from where ``data.fetch`` looks, never downloading. A dataset
+    that is absent skips the test (see :func:`skip_for_data`); a corrupt one fails it."""
+    from data import DataMissing, fetch
+
+    def resolve(*names):
+        paths = []
+        for name in names:
+            try:
+                paths.append(fetch(name, download=False))
+            except DataMissing:
+                skip_for_data(name)
+        return paths[0] if len(paths) == 1 else paths
+
+    return resolve
+
+
+def datasets_used_by(folder):
+    """Names of the datasets the Python files and notebooks in ``folder`` fetch, sorted."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*"))
+             if p.suffix in (".py", ".ipynb")]
+    return sorted({m for text in texts for m in re.findall(r'fetch\(\\?"([\w-]+)\\?"', text)})
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every test that asks for a dataset ``data`` (``-m data`` selects them)."""
+    for item in items:
+        if "course_data" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.data)
+
+
+def stray_data_skips(skipped, data_dir):
+    """Datasets tests skipped for although ``data_dir`` (the directory in force) holds their file."""
+    from data import DATASETS
+    if not data_dir:
+        return []
+    return sorted(name for name in skipped if (Path(data_dir) / DATASETS[name].relpath).is_file())
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run when a data directory is in force and holds a file a test skipped for:
+    with the data present (as in CI) every data test must run."""
+    stray = stray_data_skips(_data_skips, os.environ.get("COURSE_DATA_DIR"))
+    if stray:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter:
+            reporter.write_line(f"error: tests skipped for {', '.join(stray)} although "
+                                f"{os.environ['COURSE_DATA_DIR']} holds it", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture

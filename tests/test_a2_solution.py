@@ -14,9 +14,8 @@ from course.trax_utils import jit_forward  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def corpus():
-    from data import fetch
-    df = ner.read_gmb(fetch("gmb-ner"))
+def corpus(course_data):
+    df = ner.read_gmb(course_data("gmb-ner"))
     return df, ner.group_sentences(df)
 
 

@@ -13,13 +13,12 @@ import bert  # noqa: E402
 
 from course.trax_compat import jax, trax  # noqa: E402
 from course.wordpiece import SPECIAL_TOKENS, Tokenizer, learn_vocab  # noqa: E402
-from data import fetch  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def sample_tokenizer(tmp_path_factory):
+def sample_tokenizer(tmp_path_factory, course_data):
     """A vocabulary learnt from BERT's sample text (and a line of Chinese)."""
-    text = fetch("bert-sample").read_text(encoding="utf-8") + "\n我爱北京天安门。\n"
+    text = course_data("bert-sample").read_text(encoding="utf-8") + "\n我爱北京天安门。\n"
     path = learn_vocab(text.splitlines(), 800, tmp_path_factory.mktemp("vocab") / "vocab.txt", lower_thresh=2)
     return Tokenizer(path)
 
@@ -56,8 +55,8 @@ def test_vocab_file_without_special_tokens_is_refused(tmp_path):
         Tokenizer(path)
 
 
-def test_wikitext_articles_become_documents_of_sentences():
-    text = fetch("wikitext-2-valid").read_text(encoding="utf-8")
+def test_wikitext_articles_become_documents_of_sentences(course_data):
+    text = course_data("wikitext-2-valid").read_text(encoding="utf-8")
     documents = bert.wikitext_documents(text)
     titles = [line for line in text.splitlines() if bert.heading_level(line) == 1]
     assert len(documents) == len(titles) == 60
@@ -66,10 +65,10 @@ def test_wikitext_articles_become_documents_of_sentences():
     assert bert.pretraining_text(documents).count("\n\n") == len(documents) - 1
 
 
-def test_sample_text_instances_follow_the_recipe(sample_tokenizer):
+def test_sample_text_instances_follow_the_recipe(sample_tokenizer, course_data):
     """create_training_instances on BERT's own sample text: every instance fits, has the
     layout, and the corpus-wide statistics are those of the recipe."""
-    instances = bert.create_training_instances(fetch("bert-sample"), sample_tokenizer, 128, 20, 0.1, 0.15, 10,
+    instances = bert.create_training_instances(course_data("bert-sample"), sample_tokenizer, 128, 20, 0.1, 0.15, 10,
                                                random.Random(0))
     assert instances
     for inst in instances:

@@ -8,25 +8,19 @@ import threading
 import pytest
 
 import data
-from conftest import SHARED_DATA
 from data import DATASETS, DataError, Dataset, fetch
 
-needs_shared = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data not present")
 
-
-@needs_shared
 @pytest.mark.parametrize("name", sorted(DATASETS))
-def test_real_files_pass_their_sha256(name):
-    path = fetch(name, data_dir=SHARED_DATA)
-    assert path.stat().st_size == DATASETS[name].size
+def test_real_files_pass_their_sha256(name, course_data):
+    assert course_data(name).stat().st_size == DATASETS[name].size  # fetch checked the hash
 
 
-@needs_shared
-def test_corrupted_copy_is_rejected(tmp_path):
+def test_corrupted_copy_is_rejected(tmp_path, course_data):
     ds = DATASETS["bert-sample"]
     copy = tmp_path / ds.relpath
     copy.parent.mkdir(parents=True)
-    shutil.copy(SHARED_DATA / ds.relpath, copy)
+    shutil.copy(course_data("bert-sample"), copy)
     assert fetch("bert-sample", data_dir=tmp_path) == copy
     with open(copy, "ab") as f:
         f.write(b"x")

@@ -8,7 +8,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from nbclient import NotebookClient
 from traitlets.config import Config
 
-from conftest import REPO
+from conftest import REPO, datasets_used_by
 from course.quiet import is_noise
 
 NOTEBOOKS = sorted((REPO / "assignments").glob("a*/*.ipynb"))
@@ -66,7 +66,8 @@ def assert_clean_run(nb):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.parent.name)
-def test_notebook_executes_against_the_solutions(path, monkeypatch):
+def test_notebook_executes_against_the_solutions(path, monkeypatch, course_data):
+    course_data(*datasets_used_by(path.parent))  # skips when a dataset is absent
     nb = execute(path, REPO / "solutions" / path.parent.name, monkeypatch)
     assert_clean_run(nb)
     assert any(has_image(c) for c in nb.cells), "each walkthrough shows at least one plot"
@@ -75,10 +76,11 @@ def test_notebook_executes_against_the_solutions(path, monkeypatch):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.parent.name)
-def test_notebook_runs_to_the_end_against_the_stubs(path, monkeypatch):
+def test_notebook_runs_to_the_end_against_the_stubs(path, monkeypatch, course_data):
     """A student runs the walkthrough before filling anything in: every cell completes, a
     cell that reaches a stub prints one "fill in" line naming a real stub (no traceback, no
     empty figure), and the cells that need no stub still run."""
+    course_data(*datasets_used_by(path.parent))  # skips when a dataset is absent
     nb = execute(path, path.parent, monkeypatch)
     assert_clean_run(nb)
     stubs = {module.name: set(re.findall(r'raise NotImplementedError\("(\w+)"\)', module.read_text()))

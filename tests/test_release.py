@@ -1,16 +1,19 @@
 """The student bundle holds no answers, and its grader works on its own."""
+import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 import zipfile
 
 import numpy as np
 import pytest
 
 from conftest import REPO
+from data import DATASETS
 from grader import plain, release, stubs
-from grader.registry import EXPECTED_DIR
+from grader.registry import EXPECTED_DIR, load_spec
 
 
 @pytest.fixture(scope="module")
@@ -92,17 +95,33 @@ def test_zip_matches_the_directory(bundle):
     assert zipped == {p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file()}
 
 
-def test_grader_runs_from_the_unpacked_bundle(bundle, tmp_path):
-    _, archive = bundle
-    with zipfile.ZipFile(archive) as zf:
+@pytest.fixture
+def unpacked(bundle, tmp_path):
+    """The bundle's zip unpacked as a student gets it; returns its root folder."""
+    with zipfile.ZipFile(bundle[1]) as zf:
         zf.extractall(tmp_path)
-    root = tmp_path / release.NAME
-    run = lambda: subprocess.run([sys.executable, "-m", "grader", "a0_warmup"], cwd=root,
-                                 capture_output=True, text=True, timeout=600)
+    return tmp_path / release.NAME
+
+
+def bundle_grader(root, *args):
+    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=root,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_grader_runs_from_the_unpacked_bundle(unpacked):
+    root = unpacked
+    run = lambda: bundle_grader(root, "a0_warmup")
     stub_run = run()
     assert stub_run.returncode == 0, stub_run.stderr
     assert "not implemented yet" in stub_run.stdout
     assert "Only public checks ran" in stub_run.stdout
+    spec, _ = load_spec("a0_warmup")
+    public = sum(c.points for c in spec.checks(include_hidden=False))
+    graded = sum(c.points for c in spec.checks())
+    assert public < graded  # the warm-up has hidden checks, so the two maxima differ
+    assert f"Score: 0 / {public:g}" in stub_run.stdout
+    assert (f"Maximum here counts the public checks only (a0_warmup {public:g} of {graded:g} points); "
+            "the hidden checks carry the rest") in stub_run.stdout
     shutil.copy(REPO / "solutions/a0_warmup/montecarlo.py", root / "assignments/a0_warmup/montecarlo.py")
     solved = run()
     assert "public checks passed" in solved.stdout and "(100%)" in solved.stdout, solved.stdout
@@ -117,3 +136,47 @@ def test_existing_bundle_is_not_replaced_without_force(bundle):
     assert marker.read_text() == "keep me"
     with pytest.raises(release.ReleaseError, match="inside the course's own folders"):
         release.build(REPO / "assignments")
+
+
+@pytest.mark.parametrize("args", [["expect"], ["stubs", "--force"], ["release", "out"], ["batch", "x"],
+                                  ["a0_warmup", "--solutions"], ["--sol"]])
+def test_bundle_grader_refuses_instructor_commands_with_one_line(unpacked, args):
+    done = bundle_grader(unpacked, *args)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1, done.stderr
+    assert "student bundle" in done.stderr
+
+
+def test_bundle_grader_help_lists_student_commands_only(unpacked):
+    done = bundle_grader(unpacked, "--help")
+    assert done.returncode == 0 and "./run grade" in done.stdout
+    assert not any(word in done.stdout for word in ("expect", "stubs", "release", "--solutions", "batch"))
+
+
+def test_run_test_in_the_bundle_runs_the_public_checks(unpacked, tmp_path):
+    """The bundle has no test suite: ``./run test`` grades with the public checks instead of
+    pytest's "collected 0 items" (exit 5). The course's venv stands in for the bundle's own."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    (venv / "bin" / "python").chmod(0o755)
+    stamp = venv / ".course-installed"
+    stamp.touch()
+    later = time.time() + 3600  # newer than the bundle's setup files: no installation
+    os.utime(stamp, (later, later))
+    done = subprocess.run(["bash", "run", "test", "a0_warmup"], cwd=unpacked,  # zipfile drops modes
+                          env={**os.environ, "COURSE_VENV": str(venv)},
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no test suite; running the public checks" in done.stderr
+    assert "not implemented yet" in done.stdout and "collected 0 items" not in done.stdout
+
+
+def test_bundle_readme_says_which_data_downloads_itself(bundle):
+    text = (bundle[0] / "README.md").read_text()
+    for dataset in DATASETS.values():
+        assert f"`{dataset.name}`" in text
+        if not dataset.downloadable:
+            assert f"`{dataset.name}` does **not**" in text and dataset.url in text
+            assert dataset.relpath in text
+    assert "./run notebook" in text

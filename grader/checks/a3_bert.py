@@ -887,7 +887,8 @@ def _warmup(got, expected):
     if not got["lr_at_step_1"] < got["learning_rate"] * 0.1:
         raise Fail(f"learning rate at step 1 is {got['lr_at_step_1']:.2e}, expected a linear warm-up "
                    f"from 0 to config.learning_rate over config.warmup_steps (trax.lr.warmup)")
-    if abs(got["lr_at_step_50"] - 0.5 * got["learning_rate"]) > 1e-3 * got["learning_rate"]:
+    # trax.lr.warmup rises over warmup_steps + 1 steps: 50/101 of the rate at step 50.
+    if abs(got["lr_at_step_50"] - 0.5 * got["learning_rate"]) > 0.02 * got["learning_rate"]:
         raise Fail(f"learning rate at step 50 of a 100-step warm-up is {got['lr_at_step_50']:.2e}, "
                    f"expected half of config.learning_rate: warm up over config.warmup_steps")
     return compare(got["n_eval_batches"], 2, name="n_eval_batches from the config")
