@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from course.trax_compat import jax, jnp, tl, trax
+from course.wordpiece import file_lines, split_lines
 from trax.supervised import training
 
 CLS, SEP, MASK = "[CLS]", "[SEP]", "[MASK]"
@@ -89,14 +90,19 @@ def truncate_seq_pair(tokens_a, tokens_b, max_num_tokens, rng):
     ### END CODE HERE ###
 
 
-def create_masked_lm_predictions(tokens, masked_lm_prob, max_predictions_per_seq, vocab_words, rng):
+def create_masked_lm_predictions(tokens, masked_lm_prob, max_predictions_per_seq, vocab_words, rng,
+                                 do_whole_word_mask=False):
     """Choose the tokens the model must predict, and corrupt them.
 
-    Candidates are all positions except [CLS] and [SEP], visited in an order shuffled with
-    ``rng.shuffle``; the first ``num_to_predict = min(max_predictions_per_seq,
-    max(1, round(len(tokens) * masked_lm_prob)))`` are chosen. Each chosen token becomes
-    [MASK] if ``rng.random() < 0.8``; otherwise it stays unchanged if ``rng.random() < 0.5``;
-    otherwise it becomes ``vocab_words[rng.randint(0, len(vocab_words) - 1)]``.
+    Candidates are all positions except [CLS] and [SEP], each on its own — or, with
+    ``do_whole_word_mask``, a word's positions together: a token starting with ``##`` joins
+    the previous candidate. The candidates are visited in an order shuffled with
+    ``rng.shuffle`` and taken until ``num_to_predict = min(max_predictions_per_seq,
+    max(1, round(len(tokens) * masked_lm_prob)))`` positions are chosen; a word that would
+    take more than the positions left is skipped. Each chosen position, in its candidate's
+    order, becomes [MASK] if ``rng.random() < 0.8``; otherwise it stays unchanged if
+    ``rng.random() < 0.5``; otherwise it becomes ``vocab_words[rng.randint(0,
+    len(vocab_words) - 1)]``.
 
     Returns:
         ``(output_tokens, masked_lm_positions, masked_lm_labels)``: the corrupted copy of
@@ -108,7 +114,8 @@ def create_masked_lm_predictions(tokens, masked_lm_prob, max_predictions_per_seq
 
 
 def create_instances_from_document(all_documents, document_index, max_seq_length, short_seq_prob,
-                                   masked_lm_prob, max_predictions_per_seq, vocab_words, rng):
+                                   masked_lm_prob, max_predictions_per_seq, vocab_words, rng,
+                                   do_whole_word_mask=False):
     """Pretraining instances from one document (a list of sentences, each a list of tokens).
 
     As in the original:
@@ -125,7 +132,7 @@ def create_instances_from_document(all_documents, document_index, max_seq_length
       ``target_length - len(A)`` tokens — and the chunk's unused sentences are put back (the
       scan resumes at the first of them); otherwise B = the rest of the chunk;
     * :func:`truncate_seq_pair` to ``max_num_tokens``, :func:`get_tokens_and_segments`,
-      :func:`create_masked_lm_predictions`.
+      :func:`create_masked_lm_predictions` (with ``do_whole_word_mask``).
 
     Returns:
         list of :class:`TrainingInstance`.
@@ -137,31 +144,33 @@ def create_instances_from_document(all_documents, document_index, max_seq_length
     ### END CODE HERE ###
 
 
-def read_text(text_or_files):
-    """The text of a str, or of a file path or a list of them (UTF-8; a blank line between files)."""
+def read_lines(text_or_files):
+    """The lines of a str, or of a file path or a list of them read one after another as one
+    stream (a document goes on into the next file unless a blank line ends it), split as the
+    original reads its input: at ``\\n`` only (see ``course.wordpiece.split_lines``)."""
     if isinstance(text_or_files, str):
-        return text_or_files
+        return split_lines(text_or_files)
     if isinstance(text_or_files, Path):
         text_or_files = [text_or_files]
-    return "\n\n".join(Path(f).read_text(encoding="utf-8") for f in text_or_files)
+    return [line for path in text_or_files for line in file_lines(path)]
 
 
 def create_training_instances(text_or_files, tokenizer, max_seq_length, dupe_factor, short_seq_prob,
-                              masked_lm_prob, max_predictions_per_seq, rng):
+                              masked_lm_prob, max_predictions_per_seq, rng, do_whole_word_mask=False):
     """All pretraining instances of a corpus in the original's input format: one sentence per
-    line, a blank line between documents (:func:`read_text` reads a str or files).
+    line, a blank line between documents (:func:`read_lines` reads a str or files).
 
     Strip each line; a blank line starts a new document; each other line becomes the
     tokenizer's tokens (``tokenizer.tokenize_lines(lines)`` tokenises all lines in one call)
     and is appended to the current document if it has any tokens. Drop empty documents,
     ``rng.shuffle`` the documents, then ``dupe_factor`` times run
     :func:`create_instances_from_document` on every document (``vocab_words =
-    tokenizer.vocab_words``), and ``rng.shuffle`` the instances.
+    tokenizer.vocab_words``, and ``do_whole_word_mask``), and ``rng.shuffle`` the instances.
 
     Returns:
         list of :class:`TrainingInstance`.
     """
-    lines = [line.strip() for line in read_text(text_or_files).splitlines()]
+    lines = [line.strip() for line in read_lines(text_or_files)]
     ### START CODE HERE ###
     raise NotImplementedError("create_training_instances")
     ### END CODE HERE ###
@@ -212,7 +221,7 @@ def wikitext_documents(text):
     headings are dropped; each paragraph is split into sentences after `` . ``, `` ? `` or
     `` ! ``. Returns a list of documents, each a list of sentence strings."""
     documents = []
-    for line in text.splitlines():
+    for line in split_lines(text):
         level = heading_level(line)
         if level:
             if level == 1:
