@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO / "solutions" / "a3_bert"))
 import bert  # noqa: E402  (the reference solution)
 from course.trax_compat import trax  # noqa: E402
 from course.trax_utils import copy_weights, jit_forward  # noqa: E402
-from course.wordpiece import Tokenizer, cached_vocab  # noqa: E402
+from course.wordpiece import Tokenizer, cached_vocab, split_lines  # noqa: E402
 from data import fetch  # noqa: E402
 
 
@@ -92,7 +92,7 @@ def main(argv=None):
                                  held_docs[-args.held_out_articles:])
     train_text, held_text = bert.pretraining_text(train_docs), bert.pretraining_text(held_docs)
     start = time.perf_counter()
-    tokenizer = Tokenizer(cached_vocab(train_text.splitlines(), config.vocab_size))
+    tokenizer = Tokenizer(cached_vocab(split_lines(train_text), config.vocab_size))
     print(f"data: {len(train_docs)} training articles ({sum(map(len, train_docs)):,} sentences), "
           f"{len(held_docs)} held-out articles; WordPiece vocabulary {len(tokenizer.vocab_words):,} "
           f"tokens ({time.perf_counter() - start:.1f} s, cached after the first run)")
