@@ -37,8 +37,13 @@ def split_lines(text):
 
 
 def file_lines(path):
-    """:func:`split_lines` of a UTF-8 file."""
-    return split_lines(Path(path).read_bytes().decode("utf-8"))
+    """:func:`split_lines` of a UTF-8 file (a ``ValueError`` naming the file and the byte
+    offset if it is not UTF-8)."""
+    data = Path(path).read_bytes()
+    try:
+        return split_lines(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
 # --- Basic tokenisation ---------------------------------------------------------------------

@@ -82,6 +82,9 @@ def test_lines_end_at_newline_only(tmp_path):
     (tmp_path / "in.txt").write_bytes(text.encode("utf-8"))
     assert file_lines(tmp_path / "in.txt") == [line.rstrip("\n") for line in original.gfile_lines(tmp_path / "in.txt")]
     assert split_lines("a\n") == ["a"] and split_lines("a\n\n") == ["a", ""] and split_lines("") == []
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"latin1.txt: not UTF-8 text \(invalid continuation byte at byte 3\)"):
+        file_lines(tmp_path / "latin1.txt")
 
 
 def published_layout(words):
