@@ -113,7 +113,8 @@ def test_vocab_without_the_special_tokens_is_refused(tmp_path):
 
 
 def test_wordpiece_matches_the_original_including_the_200_character_limit(tmp_path):
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "##a", "un", "##aff", "##able", "##affable", "ｄｅｆ"]
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "##a", "un", "##aff", "##able", "##affable",
+             "ｄｅｆ"]
     path = write_vocab(tmp_path / "vocab.txt", vocab)
     tokenizer, oracle = Tokenizer(path), original.FullTokenizer(path)
     texts = ["a" * 150, "a" * 200, "a" * 201, "unaffable unaff unb", "ＤＥＦ", "ΟΔΟΣ", "a" * 60 + "é" * 60]

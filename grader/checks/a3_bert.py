@@ -207,6 +207,82 @@ def masking_80_10_10(mod):
     return masking_statistics(mod, TOKENS, 0.15, 20)
 
 
+# Whole-word masking (do_whole_word_mask) --------------------------------------------------
+
+WORD_TOKENS = (["[CLS]"] + "the un ##aff ##able cat ##s sat on a mat ##s and ##ing ran ##ing far".split()
+               + ["[SEP]"] + "some ##thing big ##ger hap ##pen ##ed to them".split() + ["[SEP]"])
+
+
+def words_of(tokens):
+    """The words' positions: a ``##`` piece belongs to the word before it ([CLS]/[SEP] are no words)."""
+    words = []
+    for i, token in enumerate(tokens):
+        if token in ("[CLS]", "[SEP]"):
+            continue
+        if words and token.startswith("##"):
+            words[-1].append(i)
+        else:
+            words.append([i])
+    return words
+
+
+@check("create_masked_lm_predictions", points=1, subject="(output_tokens, positions, labels)")
+def masking_whole_words_with_seed(mod):
+    """do_whole_word_mask=True on a 28-token pair with ## pieces, max 20 predictions, random.Random(9)"""
+    out = mod.create_masked_lm_predictions(list(WORD_TOKENS), 0.15, 20, VOCAB_WORDS, random.Random(9),
+                                           do_whole_word_mask=True)
+    return [list(x) for x in out]
+
+
+def whole_word_statistics(mod, tokens, prob, max_predictions, draws=2000):
+    """Counts over ``draws`` whole-word maskings of ``tokens``: draws choosing [CLS]/[SEP], part
+    of a word, more than the budget, wrong labels; chosen two-piece words, and those whose
+    pieces came out one [MASK] and one not."""
+    rng = random.Random(12)
+    budget = min(max_predictions, max(1, round(len(tokens) * prob)))
+    stats = {"budget": budget, "partial": 0, "over_budget": 0, "special": 0, "bad_labels": 0,
+             "words_of_2": 0, "mixed_mask": 0}
+    for _ in range(draws):
+        out, positions, labels = mod.create_masked_lm_predictions(list(tokens), prob, max_predictions,
+                                                                  VOCAB_WORDS, rng, do_whole_word_mask=True)
+        chosen = set(positions)
+        stats["special"] += any(tokens[p] in ("[CLS]", "[SEP]") for p in chosen)
+        stats["over_budget"] += len(positions) > budget
+        stats["bad_labels"] += list(labels) != [tokens[p] for p in positions]
+        for word in words_of(tokens):
+            taken = chosen.intersection(word)
+            stats["partial"] += 0 < len(taken) < len(word)
+            if len(taken) == len(word) == 2:
+                stats["words_of_2"] += 1
+                stats["mixed_mask"] += len({out[p] == "[MASK]" for p in word}) == 2
+    return stats
+
+
+def whole_words_laid_out(got, expected):
+    """Judge for :func:`whole_word_statistics`: words chosen whole, within the budget, labels
+    the originals, and the 80/10/10 draw made for each piece (about 0.32 of two-piece words mixed)."""
+    if got["special"]:
+        raise Fail(f"[CLS] or [SEP] was chosen in {got['special']} of 2,000 draws: they are never candidates")
+    if got["partial"]:
+        raise Fail(f"with do_whole_word_mask, {got['partial']} times only some pieces of a word were chosen: "
+                   "a token starting with ## joins the previous candidate, and a word is chosen whole")
+    if got["over_budget"]:
+        raise Fail(f"{got['over_budget']} of 2,000 draws chose more than num_to_predict = {got['budget']} "
+                   "positions: skip a word that does not fit in the positions left")
+    if got["bad_labels"]:
+        raise Fail("masked_lm_labels must be the original tokens at the positions (before replacement)")
+    share = got["mixed_mask"] / max(1, got["words_of_2"])
+    if not 0.2 <= share <= 0.45:
+        raise Fail(f"of the chosen two-piece words, {share:.2f} had one piece [MASK] and the other not "
+                   "(expected about 0.32): the 80/10/10 draw is made for each piece of a word")
+
+
+@check("create_masked_lm_predictions", points=1, judge=whole_words_laid_out)
+def masking_whole_words(mod):
+    """over 2,000 draws with do_whole_word_mask=True: words whole, never over the budget, 80/10/10 per piece"""
+    return whole_word_statistics(mod, WORD_TOKENS, 0.15, 20)
+
+
 def corpus(n_docs=3, n_sentences=6, words=4):
     """Documents of sentences whose tokens name their place: 'd1s2w0' = document 1,
     sentence 2, word 0."""
@@ -313,6 +389,18 @@ def instance_pairs(mod):
     return pair_statistics(mod)
 
 
+def piece_corpus(n_docs=3, n_sentences=5):
+    """Documents whose sentences have words of several pieces: 'd1s2', '##a', '##b', 'w'."""
+    return [[[f"d{d}s{s}", "##a", "##b", "w"] for s in range(n_sentences)] for d in range(n_docs)]
+
+
+@check("create_instances_from_document", points=1, subject="instances")
+def instances_whole_word(mod):
+    """do_whole_word_mask=True passed on to the masking: document 0 of a corpus of 3-piece words, random.Random(10)"""
+    return as_plain(mod.create_instances_from_document(piece_corpus(), 0, 20, 0.1, 0.3, 6, VOCAB_WORDS,
+                                                       random.Random(10), do_whole_word_mask=True))
+
+
 class WhitespaceTokenizer:
     """A stand-in tokenizer: lower-cased whitespace words; ids from a fixed word list."""
 
@@ -403,6 +491,18 @@ def chinese_documents(mod):
                                                   random.Random(8))
     tokens = {t for inst in instances for t in unmasked(inst)}
     return {"non_characters": sorted(tokens - set(chars) - set(SPECIAL)), "n_instances": len(instances)}
+
+
+PIECE_TEXT = ("the un ##aff ##able cat sat .\nit ran ##ing far ##ther .\n\n"
+              "a mat ##s and ##ing line here .\nsome ##thing big ##ger .\n")
+
+
+@check("create_training_instances", points=1, subject="instances")
+def training_instances_whole_word(mod):
+    """do_whole_word_mask=True passed on: a 2-document text with ## pieces, whitespace tokenizer, random.Random(11)"""
+    tokenizer = WhitespaceTokenizer(sorted(set(PIECE_TEXT.split())))
+    return as_plain(mod.create_training_instances(PIECE_TEXT, tokenizer, 16, 2, 0.1, 0.3, 4, random.Random(11),
+                                                  do_whole_word_mask=True))
 
 
 def small_instance(mod, is_random_next=True):

@@ -10,7 +10,8 @@ from grader.checks.a3_bert import (ASSIGNMENT, INSTANCES_CALL, MODEL_TOL, PRETRA
                                    VOCAB_WORDS, WhitespaceTokenizer, X, as_plain, corpus,
                                    counted_batches, masking_statistics, pair_statistics,
                                    plain_features, predictions_laid_out, run, small_instance,
-                                   sound_pairs, stand_in_pretrainer, toy_features, truncated)
+                                   sound_pairs, stand_in_pretrainer, toy_features, truncated,
+                                   WORD_TOKENS, whole_word_statistics, whole_words_laid_out)
 from grader.checks.common import log_probabilities, log_softmax, shape_and_total
 
 check = ASSIGNMENT.check
@@ -44,6 +45,24 @@ def masking_capped(mod):
     return masking_statistics(mod, TOKENS_LONG, 0.15, 20, draws=500)
 
 
+TOKENS_PIECES = (["[CLS]", "##x", "one", "##y", "##z", "##w", "two"] + ["[SEP]", "##v", "three", "##u"]
+                 + [f"t{i}" for i in range(12)] + ["[SEP]"])
+
+
+@check("create_masked_lm_predictions", points=1, hidden=True, subject="(output_tokens, positions, labels)")
+def masking_whole_words_other(mod):
+    """whole-word masking on another sequence and seed"""
+    out = mod.create_masked_lm_predictions(list(TOKENS_PIECES), 0.2, 3, VOCAB_WORDS, random.Random(41),
+                                           do_whole_word_mask=True)
+    return [list(x) for x in out]
+
+
+@check("create_masked_lm_predictions", points=1, hidden=True, judge=whole_words_laid_out)
+def masking_whole_words_small_budget(mod):
+    """whole-word masking with a budget smaller than some words"""
+    return whole_word_statistics(mod, WORD_TOKENS, 0.15, 2)
+
+
 @check("create_instances_from_document", points=1, depends_on=INSTANCES_CALL, hidden=True, subject="instances")
 def instances_other_document(mod):
     """another document of another corpus, with short sequences likely"""
@@ -63,6 +82,15 @@ def training_instances_other(mod):
     text = "one two three .\nfour five .\n\nsix seven .\neight nine ten .\neleven .\n"
     tokenizer = WhitespaceTokenizer(sorted(set(text.split())))
     return as_plain(mod.create_training_instances(text, tokenizer, 12, 3, 0.2, 0.2, 2, random.Random(32)))
+
+
+@check("create_training_instances", points=1, hidden=True, subject="instances")
+def training_instances_whole_word_other(mod):
+    """whole-word masking with another text and settings"""
+    text = "alpha ##beta ##gamma delta .\nepsilon ##zeta eta .\n\ntheta ##iota kappa .\nlambda ##mu ##nu .\n"
+    tokenizer = WhitespaceTokenizer(sorted(set(text.split())))
+    return as_plain(mod.create_training_instances(text, tokenizer, 14, 3, 0.2, 0.25, 3, random.Random(42),
+                                                  do_whole_word_mask=True))
 
 
 @check("instance_to_features", points=1, hidden=True, subject="features")
