@@ -215,14 +215,12 @@ WORD_TOKENS = (["[CLS]"] + "the un ##aff ##able cat ##s sat on a mat ##s and ##i
 
 def words_of(tokens):
     """The words' positions: a ``##`` piece belongs to the word before it ([CLS]/[SEP] are no words)."""
+    positions = [p for p, t in enumerate(tokens) if t not in ("[CLS]", "[SEP]")]
     words = []
-    for i, token in enumerate(tokens):
-        if token in ("[CLS]", "[SEP]"):
-            continue
-        if words and token.startswith("##"):
-            words[-1].append(i)
-        else:
-            words.append([i])
+    for k, p in enumerate(positions):
+        if k == 0 or not tokens[p].startswith("##"):
+            words.append([])
+        words[-1].append(p)
     return words
 
 
