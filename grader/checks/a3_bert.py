@@ -392,7 +392,7 @@ def piece_corpus(n_docs=3, n_sentences=5):
     return [[[f"d{d}s{s}", "##a", "##b", "w"] for s in range(n_sentences)] for d in range(n_docs)]
 
 
-@check("create_instances_from_document", points=1, subject="instances")
+@check("create_instances_from_document", points=1, depends_on=INSTANCES_CALL, subject="instances")
 def instances_whole_word(mod):
     """do_whole_word_mask=True passed on to the masking: document 0 of a corpus of 3-piece words, random.Random(10)"""
     return as_plain(mod.create_instances_from_document(piece_corpus(), 0, 20, 0.1, 0.3, 6, VOCAB_WORDS,
@@ -495,7 +495,7 @@ PIECE_TEXT = ("the un ##aff ##able cat sat .\nit ran ##ing far ##ther .\n\n"
               "a mat ##s and ##ing line here .\nsome ##thing big ##ger .\n")
 
 
-@check("create_training_instances", points=1, subject="instances")
+@check("create_training_instances", points=1, depends_on=TRAINING_INSTANCES_CALL, subject="instances")
 def training_instances_whole_word(mod):
     """do_whole_word_mask=True passed on: a 2-document text with ## pieces, whitespace tokenizer, random.Random(11)"""
     tokenizer = WhitespaceTokenizer(sorted(set(PIECE_TEXT.split())))

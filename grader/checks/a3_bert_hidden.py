@@ -84,7 +84,7 @@ def training_instances_other(mod):
     return as_plain(mod.create_training_instances(text, tokenizer, 12, 3, 0.2, 0.2, 2, random.Random(32)))
 
 
-@check("create_training_instances", points=1, hidden=True, subject="instances")
+@check("create_training_instances", points=1, depends_on=TRAINING_INSTANCES_CALL, hidden=True, subject="instances")
 def training_instances_whole_word_other(mod):
     """whole-word masking with another text and settings"""
     text = "alpha ##beta ##gamma delta .\nepsilon ##zeta eta .\n\ntheta ##iota kappa .\nlambda ##mu ##nu .\n"
