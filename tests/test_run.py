@@ -1,4 +1,4 @@
-"""The ``run`` entry point: guidance when Python 3.11 is missing, and ``./run notebook``."""
+"""The ``run`` entry point: choosing a supported Python (3.11-3.13), and ``./run notebook``."""
 import json
 import os
 import secrets
@@ -18,23 +18,52 @@ from conftest import REPO
 VENV = Path(sys.prefix)
 
 
-def test_missing_python_311_says_how_to_get_it_and_how_to_point_at_it(tmp_path):
-    """With no Python 3.11 on PATH (a python3 of another version only) setting up fails with
-    the ways to install 3.11 and how to point COURSE_PYTHON at it."""
+def run_setup_with_pythons(tmp_path, pythons, **env):
+    """``./run setup`` with PATH holding only fake Pythons ({name: version printed}) and the
+    few tools the script uses; returns the finished process."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for tool in ("dirname", "cat", "date"):
+    for tool in ("dirname", "cat", "date", "sed"):
         (bin_dir / tool).symlink_to(shutil.which(tool))
-    (bin_dir / "python3").write_text("#!/bin/sh\nexit 1\n")  # not 3.11
-    (bin_dir / "python3").chmod(0o755)
-    done = subprocess.run(["/bin/bash", str(REPO / "run"), "setup"], capture_output=True, text=True,
+    for name, version in pythons.items():
+        # Answers the version question; any other call (e.g. ``-m venv``) is logged and fails.
+        (bin_dir / name).write_text(f'#!/bin/sh\n[ "$1" = -c ] && {{ echo {version}; exit 0; }}\n'
+                                    f'echo "{name} $*" >> "{tmp_path}/calls"; exit 1\n')
+        (bin_dir / name).chmod(0o755)
+    return subprocess.run(["/bin/bash", str(REPO / "run"), "setup"], capture_output=True, text=True,
                           env={"PATH": str(bin_dir), "HOME": str(tmp_path),
-                               "COURSE_VENV": str(tmp_path / "venv")}, timeout=60)
+                               "COURSE_VENV": str(tmp_path / "venv"), **env}, timeout=60)
+
+
+def test_missing_python_says_which_are_supported_and_how_to_get_one(tmp_path):
+    """With only unsupported Pythons on PATH, setting up fails with the supported versions,
+    the ways to install one and how to point COURSE_PYTHON at it."""
+    done = run_setup_with_pythons(tmp_path, {"python3": "3.10", "python3.14": "3.14"})
     assert done.returncode != 0 and not (tmp_path / "venv").exists()
     message = done.stderr
-    assert message.startswith("error: the course needs Python 3.11"), message
-    for way in ("deadsnakes", "pyenv install 3.11", "uv python install 3.11", "conda create", "COURSE_PYTHON="):
+    assert message.startswith("error: the course needs Python 3.11, 3.12 or 3.13"), message
+    for way in ("deadsnakes", "pyenv install 3.12", "uv python install 3.12", "conda create", "COURSE_PYTHON="):
         assert way in message, way
+
+
+def test_course_python_of_an_unsupported_version_is_refused_by_name(tmp_path):
+    done = run_setup_with_pythons(tmp_path, {"python3": "3.12", "old": "3.10"},
+                                  COURSE_PYTHON=str(tmp_path / "bin" / "old"))
+    assert done.returncode != 0 and not (tmp_path / "venv").exists()
+    assert done.stderr.startswith(f"error: COURSE_PYTHON={tmp_path / 'bin' / 'old'} is not Python "
+                                  "3.11, 3.12, 3.13"), done.stderr
+
+
+@pytest.mark.parametrize("pythons, chosen", [
+    ({"python3": "3.12", "python3.11": "3.11"}, "python3"),        # Ubuntu 24.04, Colab
+    ({"python3": "3.10", "python3.11": "3.11"}, "python3.11"),     # Ubuntu 22.04 + deadsnakes
+    ({"python3": "3.14", "python3.13": "3.13", "python3.12": "3.12"}, "python3.13"),
+])
+def test_the_first_supported_python_is_chosen(tmp_path, pythons, chosen):
+    """python3 first, then python3.13, 3.12, 3.11: the chosen one is asked to make the venv."""
+    done = run_setup_with_pythons(tmp_path, pythons)
+    assert done.returncode != 0 and "error: the course needs" not in done.stderr, done.stderr
+    assert (tmp_path / "calls").read_text().split()[:3] == [chosen, "-m", "venv"]
 
 
 def free_port():
