@@ -37,6 +37,17 @@ def skip_for_data(name):
                 f"(or point COURSE_DATA_DIR / --data-dir at a directory that has it)")
 
 
+def require_platform(available, why):
+    """Skip the calling test with one line saying why a real platform piece it needs (Chromium,
+    Slurm, debootstrap, a memory cgroup, another Python) cannot be had here. In CI (``CI=true``)
+    the piece must be there, so the test fails instead of skipping."""
+    if available:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"needed in CI: {why}", pytrace=False)
+    pytest.skip(f"no platform: {why}")
+
+
 @pytest.fixture(scope="session")
 def course_data():
     """``course_data(name, ...)``: the verified paths of the named datasets (a Path for one
