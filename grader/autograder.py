@@ -31,12 +31,11 @@ import time
 import zipfile
 from pathlib import Path
 
+from grader.deadlines import DEFAULT_DEADLINE, GRACE, WRITE_MARGIN
+
 SOURCE = Path(__file__).resolve().parent.parent
-DEFAULT_DEADLINE = 540.0  # seconds; Gradescope's default timeout is 600
-WRITE_MARGIN = 10.0  # seconds kept back to stop the grader and write results.json
-GRACE = 5.0  # of which the interrupted grader gets this long to write what it has
 IMPORT_FAILED = "could not import"
-NOT_RUN = "Checks not run before the autograder's deadline"
+NOT_RUN = "Checks not run"
 
 
 def deadline_seconds():
@@ -55,8 +54,21 @@ def module_names(assignment):
 
 
 def max_points(assignment):
+    return sum(points for _, points in points_by_visibility(assignment).values())
+
+
+def points_by_visibility(assignment):
+    """{results.json visibility: (number of checks, their points)} of all ``assignment``'s checks."""
     from grader.registry import load_spec
-    return sum(check.points for check in load_spec(assignment)[0].checks())
+    totals = {}
+    for check in load_spec(assignment)[0].checks():
+        count, points = totals.get(visibility(check.hidden), (0, 0.0))
+        totals[visibility(check.hidden)] = (count + 1, points + check.points)
+    return totals
+
+
+def visibility(hidden):
+    return "after_published" if hidden else "visible"
 
 
 # -- 1. the upload ---------------------------------------------------------------------------
@@ -157,16 +169,26 @@ def run_grader(assignment, preload, workdir, json_path, seconds):
     return stopped, f"the grader stopped early (exit status {status})"
 
 
-def add_unrun_checks(results, assignment, seconds):
-    """After the deadline stopped grading: one failed test holding the points of the checks
-    that did not run, so that the maximum stays the assignment's."""
-    missing = max_points(assignment) - sum(t["max_score"] for t in results["tests"])
-    results["tests"].append({
-        "name": NOT_RUN, "score": 0.0,
-        "max_score": missing, "status": "failed", "visibility": "visible",
-        "output": (f"Grading did not finish within the autograder's {seconds:.0f} s; the checks "
-                   "that had not run score 0. Make sure importing your module and each function "
-                   "run in reasonable time on your machine.")})
+def unrun_tests(results, assignment, why):
+    """After grading ended before every check ran (``why``, e.g. the deadline): one failed
+    test per visibility holding the points of its checks that did not run, so that the maximum
+    stays the assignment's and the visible points stay those of the visible checks. [] when
+    every check ran, however long it took."""
+    tests = []
+    for shown, (count, points) in points_by_visibility(assignment).items():
+        ran = [t for t in results["tests"] if t.get("visibility", "visible") == shown]
+        if len(ran) < count:
+            checks = f"{count - len(ran)} {'hidden ' * (shown != 'visible')}check" + "s" * (count - len(ran) > 1)
+            tests.append({"name": f"{NOT_RUN} ({checks})", "score": 0.0,
+                          "max_score": points - sum(t["max_score"] for t in ran),
+                          "status": "failed", "visibility": shown,
+                          "output": f"{why}: the {checks} that had not run score 0."})
+    return tests
+
+
+def deadline_hint(seconds):
+    return (f"Grading did not finish within the autograder's {seconds:.0f} s. Make sure importing "
+            "your module and each function run in reasonable time on your machine")
 
 
 def not_graded_results(reason):
@@ -178,9 +200,9 @@ def not_graded_results(reason):
 
 # -- 3. the summary --------------------------------------------------------------------------
 
-def summary(results, modules):
+def summary(results, modules, cut=""):
     """The top-level output: points (visible ones only while hidden ones are unpublished), and
-    hints when the module could not be imported or the deadline stopped grading."""
+    hints when the module could not be imported or (``cut``: why) some checks did not run."""
     tests = results["tests"]
     visible = [t for t in tests if t.get("visibility", "visible") == "visible"]
     got, most = sum(t["score"] for t in visible), sum(t["max_score"] for t in visible)
@@ -193,7 +215,8 @@ def summary(results, modules):
         imports = "; ".join(f"import {m}" for m in modules)
         lines.append(f"Your module could not be imported ({failed_import}), so no check could run "
                      f"it: make `python -c '{imports}'` work on your machine, then resubmit.")
-    lines.extend(t["output"] for t in tests if t["name"] == NOT_RUN)
+    if cut:
+        lines.append(cut + ".")
     return "\n".join(lines)
 
 
@@ -214,9 +237,12 @@ def grade_upload(assignment, modules, preload, submission, seconds):
         if reason:
             return not_graded_results(reason)
         results = json.loads(child_json.read_text())
-    if stopped:
-        add_unrun_checks(results, assignment, seconds)
-    results["output"] = summary(results, modules)
+    why = deadline_hint(seconds) if stopped else "Grading ended before every check ran"
+    unrun = unrun_tests(results, assignment, why)
+    results["tests"] += unrun
+    results["score"] = sum(t["score"] for t in results["tests"])
+    results["max_score"] = sum(t["max_score"] for t in results["tests"])
+    results["output"] = summary(results, modules, why if unrun else "")
     return results
 
 

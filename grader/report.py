@@ -63,6 +63,10 @@ def render(graded, source_label, width=None, verbose=False):
         lines.append(f"  {'total':<{name_w}}  {_fmt_points(got):>6}  {_fmt_points(most):>4}")
         lines.append("")
     total = graded.score
+    if graded.interrupted:
+        lines.append(f"Score: {_fmt_points(total.points)} on the checks that ran; grading was "
+                     "interrupted before the others ran, so this is no final score.")
+        return "\n".join(lines)
     lines.append(f"Score: {_fmt_points(total.points)} / {_fmt_points(total.max_points)} "
                  f"({total.percent:.0f}%)")
     if only_public_ran(graded.results):
@@ -92,7 +96,8 @@ def results_json(graded):
         "score": total.points,
         "max_score": total.max_points,
         "execution_time": round(sum(t["execution_time"] for t in tests), 3),
-        "output": ("All checks ran." if any(t["visibility"] != "visible" for t in tests)
+        "output": ("Grading was interrupted before every check ran." if graded.interrupted
+                   else "All checks ran." if any(t["visibility"] != "visible" for t in tests)
                    else "Only public checks ran."),
         "visibility": "visible",
         "stdout_visibility": "hidden",

@@ -40,7 +40,11 @@ class AssignmentResult(NamedTuple):
 
 
 class GradedRun(dict):
-    """{assignment name: AssignmentResult} in course order, with the run's total score."""
+    """{assignment name: AssignmentResult} in course order, with the run's total score.
+    ``interrupted``: grading was stopped (Ctrl-C, the autograder's deadline) before every
+    check ran, so the results hold only the checks that did."""
+
+    interrupted = False
 
     @classmethod
     def collect(cls, specs, results):

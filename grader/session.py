@@ -132,5 +132,7 @@ def grade(source, assignments=None, public_only=False, max_timeout=None, exercis
     files = [str(f) for f in state.files]
     args = ["-p", "no:terminal", "-p", "no:cacheprovider", "-p", "no:python", "-p", "no:warnings",
             "-c", os.devnull, "--rootdir", str(REPO), *files]
-    pytest.main(args, plugins=[state])
-    return GradedRun.collect(state.specs, state.results)
+    exit_code = pytest.main(args, plugins=[state])
+    graded = GradedRun.collect(state.specs, state.results)
+    graded.interrupted = exit_code == pytest.ExitCode.INTERRUPTED
+    return graded
