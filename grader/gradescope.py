@@ -3,7 +3,7 @@
 
 One zip per assignment (one Gradescope assignment = one course assignment), named
 ``gradescope-<assignment>.zip``. Its root is what Gradescope extracts into
-``/autograder/source``: ``setup.sh`` (gets Python 3.11 and installs the pinned course stack),
+``/autograder/source``: ``setup.sh`` (finds or installs Python 3.11-3.13, then the pinned course stack),
 ``run_autograder`` (runs :mod:`grader.autograder` for this assignment), and the course —
 ``grader/`` with this assignment's public and hidden checks and their expectations,
 ``course/``, ``data/``, ``run``, ``setup.cfg``, ``pyproject.toml``, ``constraints.txt``.
@@ -14,8 +14,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from grader.autograder import DEFAULT_DEADLINE, WRITE_MARGIN
 from grader.course_files import copy_course
+from grader.deadlines import DEFAULT_DEADLINE, WRITE_MARGIN
 from grader.release import ReleaseError, check_destination, zip_tree
 from grader.registry import CHECKS_DIR, EXPECTED_DIR, REPO, load_spec
 
@@ -23,57 +23,92 @@ UV_VERSION = "0.13.8"
 
 SETUP_SH = r"""#!/usr/bin/env bash
 # Gradescope runs this once, as root and with internet, when it builds the autograder image
-# (Ubuntu 22.04 or 24.04). It needs Python 3.11: an existing python3.11 that can make venvs is
-# used; otherwise uv (from PyPI) installs a managed CPython 3.11, which works the same on both
-# Ubuntu releases. Then `./run setup` installs the pinned course stack into COURSE_VENV.
+# (Ubuntu 22.04 or 24.04; any Debian or Ubuntu image works). The course runs on Python
+# 3.11, 3.12 or 3.13; the image's own python3 is used when it is one of them and is never
+# replaced (Gradescope's harness runs on it). In order, after installing python3 and venv:
+#   1. python3 (Ubuntu 24.04: 3.12; Debian 12: 3.11; Debian 13: 3.13), python3.13,
+#      python3.12, python3.11 - the first that can make venvs;
+#   2. otherwise one from the package manager, alongside python3: python3.X and python3.X-venv
+#      (on Ubuntu 22.04 from the deadsnakes PPA);
+#   3. only then a CPython that uv (from PyPI) downloads from GitHub.
+# Then `./run setup` installs the pinned course stack into COURSE_VENV.
 #   AUTOGRADER_ROOT  default /autograder (the zip is extracted into $AUTOGRADER_ROOT/source)
 #   COURSE_VENV      default $AUTOGRADER_ROOT/source/.venv
-#   COURSE_PYTHON    a Python 3.11 to use instead of looking for one
+#   COURSE_PYTHON    a Python 3.11-3.13 to use instead (then nothing is installed)
 #   SETUP_DRY_RUN=1  print the install commands instead of running them
+#   OS_RELEASE       default /etc/os-release (says whether the image is Ubuntu)
 set -euo pipefail
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
 SOURCE="$ROOT/source"
 export COURSE_VENV="${COURSE_VENV:-$SOURCE/.venv}"
 TOOLS="$ROOT/python-tools"                                # a small venv that holds uv
-export UV_PYTHON_INSTALL_DIR="$ROOT/python"               # where uv puts CPython 3.11
+export UV_PYTHON_INSTALL_DIR="$ROOT/python"               # where uv puts its CPython
 export UV_MANAGED_PYTHON=1                                 # never pick another Python
 export DEBIAN_FRONTEND=noninteractive
+SUPPORTED="3.11 3.12 3.13"
+PACKAGED="3.12 3.13 3.11"  # the one to install: 3.12 first, Ubuntu 24.04's own
 
 step() {  # run an install command (or only show it in a dry run)
   echo "+ $*"
   [ "${SETUP_DRY_RUN:-0}" = 1 ] || "$@"
 }
 
-existing_python311() {  # print the path of a usable Python 3.11, if there is one
-  local candidate
-  for candidate in "${COURSE_PYTHON:-}" python3.11; do
+usable_python() {  # print the path of the first usable Python 3.11-3.13 among "$@"
+  local candidate version
+  for candidate in "$@"; do
     [ -n "$candidate" ] && command -v "$candidate" >/dev/null 2>&1 || continue
-    if "$candidate" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info[:2] != (3, 11))' \
-        >/dev/null 2>&1; then
-      command -v "$candidate"; return 0
+    version="$("$candidate" -c 'import venv, ensurepip, sys; print("%d.%d" % sys.version_info[:2])' \
+               2>/dev/null)" || continue
+    case " $SUPPORTED " in *" $version "*) command -v "$candidate"; return 0 ;; esac
+  done
+  return 1
+}
+
+is_ubuntu() {
+  (. "${OS_RELEASE:-/etc/os-release}" && [ "${ID:-}" = ubuntu ]) 2>/dev/null
+}
+
+install_packaged_python() {  # python3.X from the package manager (deadsnakes on Ubuntu); print its path
+  local version
+  if is_ubuntu && step apt-get install -y -qq software-properties-common >&2 \
+      && step add-apt-repository -y ppa:deadsnakes/ppa >&2; then
+    step apt-get update -qq >&2
+  fi
+  for version in $PACKAGED; do
+    if apt-cache show "python$version-venv" >/dev/null 2>&1; then
+      step apt-get install -y -qq "python$version" "python$version-venv" >&2
+      if [ "${SETUP_DRY_RUN:-0}" = 1 ]; then echo "python$version"; return 0; fi
+      usable_python "python$version"
+      return
     fi
   done
   return 1
 }
 
-install_python311() {  # install uv from PyPI, then a managed CPython 3.11; print its path
-  step apt-get update -qq >&2
-  step apt-get install -y -qq python3 python3-venv >&2
+install_uv_python() {  # install uv from PyPI, then a managed CPython (from GitHub); print its path
   step python3 -m venv "$TOOLS" >&2
   step "$TOOLS/bin/pip" install -q --disable-pip-version-check "uv==@UV_VERSION@" >&2
-  step "$TOOLS/bin/uv" python install 3.11 >&2
+  step "$TOOLS/bin/uv" python install 3.12 >&2
   if [ "${SETUP_DRY_RUN:-0}" = 1 ]; then
-    echo "$UV_PYTHON_INSTALL_DIR/<cpython-3.11>/bin/python3.11"
+    echo "$UV_PYTHON_INSTALL_DIR/<cpython-3.12>/bin/python3.12"
   else
-    (cd / && "$TOOLS/bin/uv" python find 3.11)  # from /: no project or venv around
+    (cd / && "$TOOLS/bin/uv" python find 3.12)  # from /: no project or venv around
   fi
 }
 
-if PYTHON="$(existing_python311)"; then
-  echo "Using the existing Python 3.11: $PYTHON"
+if [ -n "${COURSE_PYTHON:-}" ] && PYTHON="$(usable_python "$COURSE_PYTHON")"; then
+  echo "Using COURSE_PYTHON: $PYTHON"
 else
-  echo "No Python 3.11 found: installing one with uv @UV_VERSION@"
-  PYTHON="$(install_python311)"
+  step apt-get update -qq
+  step apt-get install -y -qq python3 python3-venv  # first: then the image's python3 can make venvs
+  if PYTHON="$(usable_python python3 python3.13 python3.12 python3.11)"; then
+    echo "Using the image's Python: $PYTHON"
+  elif PYTHON="$(install_packaged_python)"; then
+    echo "Installed $PYTHON with apt-get (python3 is left as it is)"
+  else
+    echo "No Python 3.11-3.13 from the package manager: installing one with uv @UV_VERSION@"
+    PYTHON="$(install_uv_python)"
+  fi
 fi
 COURSE_PYTHON="$PYTHON" step "$BASH" "$SOURCE/run" setup
 echo "Autograder set up: Python $PYTHON, course environment $COURSE_VENV"
