@@ -177,18 +177,14 @@ def unrun_tests(results, assignment, why):
     tests = []
     for shown, (count, points) in points_by_visibility(assignment).items():
         ran = [t for t in results["tests"] if t.get("visibility", "visible") == shown]
-        if len(ran) < count:
-            checks = f"{count - len(ran)} {'hidden ' * (shown != 'visible')}check" + "s" * (count - len(ran) > 1)
+        unrun = count - len(ran)
+        if unrun > 0:
+            checks = f"{unrun} {'hidden ' * (shown != 'visible')}check{'s' * (unrun > 1)}"
             tests.append({"name": f"{NOT_RUN} ({checks})", "score": 0.0,
                           "max_score": points - sum(t["max_score"] for t in ran),
                           "status": "failed", "visibility": shown,
                           "output": f"{why}: the {checks} that had not run score 0."})
     return tests
-
-
-def deadline_hint(seconds):
-    return (f"Grading did not finish within the autograder's {seconds:.0f} s. Make sure importing "
-            "your module and each function run in reasonable time on your machine")
 
 
 def not_graded_results(reason):
@@ -216,7 +212,8 @@ def summary(results, modules, cut=""):
         lines.append(f"Your module could not be imported ({failed_import}), so no check could run "
                      f"it: make `python -c '{imports}'` work on your machine, then resubmit.")
     if cut:
-        lines.append(cut + ".")
+        lines.append(f"{cut}; the checks that had not run score 0. Make sure importing your "
+                     "module and each function run in reasonable time on your machine.")
     return "\n".join(lines)
 
 
@@ -237,7 +234,8 @@ def grade_upload(assignment, modules, preload, submission, seconds):
         if reason:
             return not_graded_results(reason)
         results = json.loads(child_json.read_text())
-    why = deadline_hint(seconds) if stopped else "Grading ended before every check ran"
+    why = (f"Grading did not finish within the autograder's {seconds:.0f} s" if stopped
+           else "Grading ended before every check ran")
     unrun = unrun_tests(results, assignment, why)
     results["tests"] += unrun
     results["score"] = sum(t["score"] for t in results["tests"])

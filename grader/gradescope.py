@@ -3,7 +3,7 @@
 
 One zip per assignment (one Gradescope assignment = one course assignment), named
 ``gradescope-<assignment>.zip``. Its root is what Gradescope extracts into
-``/autograder/source``: ``setup.sh`` (finds or installs Python 3.11-3.13, then the pinned course stack),
+``/autograder/source``: ``setup.sh`` (finds or installs Python 3.11-3.13, then the course stack),
 ``run_autograder`` (runs :mod:`grader.autograder` for this assignment), and the course —
 ``grader/`` with this assignment's public and hidden checks and their expectations,
 ``course/``, ``data/``, ``run``, ``setup.cfg``, ``pyproject.toml``, ``constraints.txt``.
