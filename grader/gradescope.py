@@ -10,6 +10,7 @@ One zip per assignment (one Gradescope assignment = one course assignment), name
 Never ``solutions/``, never the stubs.
 """
 import ast
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -45,7 +46,7 @@ TOOLS="$ROOT/python-tools"                                # a small venv that ho
 export UV_PYTHON_INSTALL_DIR="$ROOT/python"               # where uv puts its CPython
 export UV_MANAGED_PYTHON=1                                 # never pick another Python
 export DEBIAN_FRONTEND=noninteractive
-SUPPORTED="3.11 3.12 3.13"
+SUPPORTED="@SUPPORTED_PYTHONS@"  # as ./run
 PACKAGED="3.12 3.13 3.11"  # the one to install: 3.12 first, Ubuntu 24.04's own
 
 step() {  # run an install command (or only show it in a dry run)
@@ -166,7 +167,17 @@ def scripts(assignment, deadline=DEFAULT_DEADLINE):
     run = (RUN_AUTOGRADER.replace("@ASSIGNMENT@", assignment)
            .replace("@MODULES@", " ".join(modules)).replace("@PRELOAD@", ",".join(sorted(preload)))
            .replace("@DEADLINE@", f"{deadline:g}"))
-    return {"setup.sh": SETUP_SH.replace("@UV_VERSION@", UV_VERSION), "run_autograder": run}
+    setup = (SETUP_SH.replace("@UV_VERSION@", UV_VERSION)
+             .replace("@SUPPORTED_PYTHONS@", supported_pythons()))
+    return {"setup.sh": setup, "run_autograder": run}
+
+
+def supported_pythons():
+    """The Python versions the course runs on, as ``./run`` lists them ("3.11 3.12 3.13")."""
+    found = re.search(r'^SUPPORTED_PYTHONS="([\d. ]+)"$', (REPO / "run").read_text(), re.MULTILINE)
+    if not found:
+        raise ReleaseError("./run does not list SUPPORTED_PYTHONS")
+    return found.group(1)
 
 
 def keep_only(root, assignment):
