@@ -125,7 +125,8 @@ def grade(source, assignments=None, public_only=False, max_timeout=None, exercis
 
     ``max_timeout`` caps every check's own time limit (seconds); ``exercises`` limits
     grading to the named exercises. Returns a GradedRun: ``{assignment: (Assignment,
-    [CheckResult, ...])}`` in course order, with the scores.
+    [CheckResult, ...])}`` in course order, with the scores; its ``selected_exercises`` is
+    the set of ``exercises`` (None when all were graded).
     """
     assignments = list(assignments or available_assignments())
     state = GradingState(source, assignments, public_only, max_timeout, exercises)
@@ -133,4 +134,6 @@ def grade(source, assignments=None, public_only=False, max_timeout=None, exercis
     args = ["-p", "no:terminal", "-p", "no:cacheprovider", "-p", "no:python", "-p", "no:warnings",
             "-c", os.devnull, "--rootdir", str(REPO), *files]
     pytest.main(args, plugins=[state])
-    return GradedRun.collect(state.specs, state.results)
+    graded = GradedRun.collect(state.specs, state.results)
+    graded.selected_exercises = state.exercises  # the report lists only these (None: all)
+    return graded
