@@ -206,11 +206,15 @@ def _all_ran(state):
 
 
 def _first_stub(module):
-    """(function name, number of required arguments) of the module's first stubbed function."""
+    """(function name, number of required arguments) of the module's first function that is
+    nothing but its stub's ``raise`` (so any arguments reach it)."""
     tree = ast.parse(module.read_text())
     for node in tree.body:
-        stub = ast.parse(f'raise NotImplementedError("{getattr(node, "name", "")}")').body[0]
-        if isinstance(node, ast.FunctionDef) and any(ast.dump(s) == ast.dump(stub) for s in node.body):
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        stub = ast.parse(f'raise NotImplementedError("{node.name}")').body[0]
+        body = node.body[1:] if ast.get_docstring(node) else node.body
+        if body and ast.dump(body[0]) == ast.dump(stub):
             return node.name, len(node.args.args) - len(node.args.defaults)
     raise AssertionError(f"no stubbed function in {module}")
 
@@ -233,7 +237,7 @@ def test_walkthroughs_run_all_without_data_in_chromium(lab, browser):
     for name in WALKTHROUGHS:
         start = time.monotonic()
         try:
-            check_walkthrough(browser, base, work / name)
+            check_walkthrough(browser, base, work / name, artefacts)
         except AssertionError as err:
             shot = artefacts / f"{name}.png"
             browser.save_screenshot(str(shot))
@@ -249,7 +253,7 @@ def test_walkthroughs_run_all_without_data_in_chromium(lab, browser):
     assert not failures, "\n".join(failures)
 
 
-def check_walkthrough(driver, base, folder):
+def check_walkthrough(driver, base, folder, artefacts):
     name = folder.name
     driver.get(f"{base}/lab/tree/{name}/walkthrough.ipynb")
     state = _wait(driver, lambda s: s["path"] == f"{name}/walkthrough.ipynb" and s["status"] == "idle",
@@ -272,6 +276,7 @@ def check_walkthrough(driver, base, folder):
         assert FILL_IN.search(everything), "no one-line note for an unfinished exercise"
     assert "NameError" not in everything
     assert re.search(r"Score: \d", everything), "the grade cell printed no score"
+    _show_first_note(driver, state, artefacts / f"{name}-first-note.png")
 
     module = next(p for p in sorted(folder.glob("*.py")))
     function, probe = _probe_cell(module, _source(state["cells"][1]))
@@ -287,6 +292,17 @@ def check_walkthrough(driver, base, folder):
     module.write_text(text.replace(f'raise NotImplementedError("{function}")', f"return {marker!r}", 1))
     after = _run_cell(driver, index)
     assert after.strip() == marker, f"after editing {module.name}, the re-run cell printed {after!r}"
+
+
+def _show_first_note(driver, state, screenshot):
+    """Scroll to the first cell with a one-line note and keep a screenshot of what a student sees."""
+    notes = [i for i, c in enumerate(state["cells"]) if c["cell_type"] == "code"
+             and (FILL_IN.search(_text(c)) or DATASET_MISSING.search(_text(c)))]
+    driver.execute_script("const notebook = window.jupyterapp.shell.currentWidget.content;"
+                          "notebook.activeCellIndex = arguments[0];"
+                          "return notebook.scrollToCell(notebook.widgets[arguments[0]], 'center');", notes[0])
+    time.sleep(0.5)
+    driver.save_screenshot(str(screenshot))
 
 
 def _run_cell(driver, index):

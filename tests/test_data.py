@@ -94,13 +94,15 @@ def test_download_with_wrong_hash_is_rejected_and_not_kept(served, tmp_path, mon
     assert not (tmp_path / "cache" / "toy" / "file.txt").exists()
 
 
-def test_offline_download_gives_one_line(tmp_path, monkeypatch):
+def test_offline_download_gives_one_line(tmp_path, monkeypatch, capfd):
     _register(monkeypatch, tmp_path, "http://127.0.0.1:9/file.txt", "0" * 64)  # closed port
-    with pytest.raises(DataError) as err:
+    with pytest.raises(data.DataMissing) as err:
         fetch("toy")
     msg = str(err.value)
     assert msg.startswith("could not download toy from http://127.0.0.1:9/file.txt")
-    assert "COURSE_DATA_DIR" in msg and "\n" not in msg
+    assert "COURSE_DATA_DIR" in msg and "\n" not in msg and err.value.dataset == "toy"
+    out, stderr = capfd.readouterr()
+    assert out.count("Downloading toy") == 1 and stderr == ""  # announced once, by the course
 
 
 @pytest.fixture

@@ -11,17 +11,18 @@ from trax.supervised import training
 
 def _train(steps, output_dir):
     """A tiny regression model trained ``steps`` steps from a fixed seed; returns the Loop."""
-    rng = np.random.default_rng(0)
-
-    def batches():
+    def batches(seed):
+        rng = np.random.default_rng(seed)
         while True:
             x = rng.standard_normal((8, 3)).astype(np.float32)
             yield x, x.sum(axis=1, keepdims=True), np.ones((8, 1), np.float32)
 
     model = tl.Serial(tl.Dense(1))
-    task = training.TrainTask(batches(), tl.L2Loss(), trax.optimizers.SGD(0.1),
+    task = training.TrainTask(batches(0), tl.L2Loss(), trax.optimizers.SGD(0.1),
                               n_steps_per_checkpoint=2)
-    loop = training.Loop(model, task, output_dir=str(output_dir), random_seed=0)
+    evaluation = training.EvalTask(batches(1), [tl.L2Loss()], n_eval_batches=1)
+    loop = training.Loop(model, task, eval_tasks=[evaluation], output_dir=str(output_dir),
+                         random_seed=0)
     loop.run(n_steps=steps)
     return loop
 
