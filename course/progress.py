@@ -6,9 +6,9 @@
 
 Inside the block every ``Loop.run(n_steps)`` shows a ``tqdm.auto`` bar of ``n_steps`` steps
 with the latest training loss; tqdm estimates the time left. In JupyterLab (with ipywidgets)
-the bar is a widget, in a terminal a line of text. Trax's own log lines (``Step N: ...``,
-the metrics at each checkpoint) are still printed, above the bar, and ``loop.history``
-keeps every metric. Nothing of the training itself changes: the same steps run in the same
+the bar is a widget (Trax's own log lines, ``Step N: ...`` and the metrics at each
+checkpoint, follow it as before), in a terminal a line of text (the log lines are printed
+above it, not through it); ``loop.history`` keeps every metric. Nothing of the training itself changes: the same steps run in the same
 order; the bar only reads the loss each step returns.
 """
 import contextlib

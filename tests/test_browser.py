@@ -177,9 +177,11 @@ def _wait(driver, condition, timeout, what):
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
-def _command(driver, command, args=None):
-    driver.execute_script("return window.jupyterapp.commands.execute(arguments[0], arguments[1]);",
-                          command, args or {})
+def _command(driver, command, wait=False):
+    """Run a JupyterLab command (what its menu entry runs); ``wait``: until it has finished
+    (Selenium awaits a returned promise), else return at once."""
+    script = "const done = window.jupyterapp.commands.execute(arguments[0]);"
+    driver.execute_script(script + ("return done;" if wait else "return null;"), command)
 
 
 def _text(cell):
@@ -245,8 +247,8 @@ def test_walkthroughs_run_all_without_data_in_chromium(lab, browser):
         else:
             browser.save_screenshot(str(artefacts / f"{name}-passed.png"))
         timings[name] = round(time.monotonic() - start, 1)
-        _command(browser, "docmanager:save")  # the copy's notebook: closing asks nothing then
-        _command(browser, "application:close-all")
+        _command(browser, "docmanager:save", wait=True)  # the copy's notebook: closing asks nothing
+        _command(browser, "application:close-all", wait=True)
         for kernel in _api(base, token, "/api/kernels"):  # one kernel at a time on a small machine
             _api(base, token, f"/api/kernels/{kernel['id']}", method="DELETE")
     print(f"seconds per walkthrough: {timings}; artefacts in {artefacts}")
