@@ -6,7 +6,9 @@ older ``~/.kaggle/kaggle.json`` or ``KAGGLE_USERNAME`` and ``KAGGLE_KEY`` (``~/.
 ``$KAGGLE_CONFIG_DIR`` when set). Without one the course says how to download the file by
 hand instead.
 """
+import contextlib
 import importlib.util
+import io
 import os
 import shutil
 import tempfile
@@ -43,27 +45,40 @@ def download(dataset, target):
     print(f"Downloading {dataset.name} with Kaggle's client: {dataset.description}\n"
           f"  from {dataset.url}\n  licence: {dataset.licence}")
     with tempfile.TemporaryDirectory() as scratch:
+        chatter = io.StringIO()  # the client prints pages of login help; one line says it here
         try:
-            from kaggle.api.kaggle_api_extended import KaggleApi
-            api = KaggleApi()
-            api.authenticate()
-            api.dataset_download_file(dataset.kaggle, name, path=scratch, quiet=True)
-        except (Exception, SystemExit) as err:  # bad token (it exits), no network, ...
+            with contextlib.redirect_stdout(chatter), contextlib.redirect_stderr(chatter):
+                from kaggle.api.kaggle_api_extended import KaggleApi
+                api = KaggleApi()
+                api.authenticate()
+                api.dataset_download_file(dataset.kaggle, name, path=scratch, quiet=True)
+        except SystemExit:  # how the client says it found no token it could use
+            raise DataMissing(f"Kaggle's client found no valid API token (or could not reach "
+                              f"Kaggle) for {dataset.name}: check {TOKEN_HELP}, or download "
+                              f"{name} from {dataset.url} and save it as {target}",
+                              dataset.name) from None
+        except Exception as err:  # no network, terms not accepted, ...
             reason = (str(err).splitlines() or [""])[0]
             raise DataMissing(f"Kaggle's client could not download {dataset.name} "
                               f"({type(err).__name__}: {reason}); "
                               f"download {name} from {dataset.url} and save it as {target}",
                               dataset.name) from None
         downloaded = _unpacked(Path(scratch), name)
+        if downloaded is None:
+            raise DataMissing(f"Kaggle's client sent no {name} for {dataset.name}; download it "
+                              f"from {dataset.url} and save it as {target}", dataset.name)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(downloaded), target)
     return target
 
 
 def _unpacked(folder, name):
-    """The file ``name`` in ``folder``, unzipped from ``name.zip`` when Kaggle sent it zipped."""
-    archive = folder / f"{name}.zip"
-    if archive.is_file():
+    """The file ``name`` Kaggle's client wrote to ``folder``, taken out of the zip it may come
+    in (whatever the zip is called); None when there is no such file."""
+    if (folder / name).is_file():
+        return folder / name
+    for archive in sorted(folder.glob("*.zip")):
         with zipfile.ZipFile(archive) as zipped:
-            zipped.extract(name, folder)
-    return folder / name
+            if name in zipped.namelist():
+                return Path(zipped.extract(name, folder))
+    return None

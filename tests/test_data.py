@@ -2,6 +2,7 @@
 import functools
 import hashlib
 import http.server
+import importlib.util
 import shutil
 import sys
 import threading
@@ -10,6 +11,7 @@ import pytest
 
 import data
 import data.__main__
+from conftest import require_platform
 from data import DATASETS, DataError, Dataset, fetch
 
 
@@ -167,3 +169,19 @@ def test_login_only_source_with_a_token_uses_kaggles_client(real_gmb, no_kaggle_
     cached = tmp_path / "cache" / DATASETS["gmb-ner"].relpath
     assert "with Kaggle's client" in out and out.strip().endswith(f"gmb-ner: {cached}")
     assert cached.stat().st_size == DATASETS["gmb-ner"].size
+
+
+def test_kaggles_real_client_with_an_unusable_token_gives_one_line(no_kaggle_token, monkeypatch, capfd):
+    """Kaggle's own client (the `kaggle` extra), a token it cannot use and no way out: its pages
+    of login help stay hidden, and the command ends with one line and the manual route."""
+    require_platform(importlib.util.find_spec("kaggle") is not None,
+                     "Kaggle's client is not installed (pip install -c constraints.txt -e '.[kaggle]')")
+    no_kaggle_token.mkdir()
+    (no_kaggle_token / "access_token").write_text("KGAT_not_a_real_token")
+    for variable in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"):
+        monkeypatch.setenv(variable, "http://127.0.0.1:9")  # nothing leaves this machine
+    assert data.__main__.main(["fetch", "gmb-ner"]) == 1
+    out, err = capfd.readouterr()
+    assert "Authentication required" not in out + err
+    assert err.count("\n") == 1 and err.startswith("error: Kaggle's client ")
+    assert "save it as" in err and DATASETS["gmb-ner"].url in err
