@@ -1,18 +1,22 @@
-"""Walkthrough notebooks that run before their exercises are done.
+"""Walkthrough notebooks that run before their exercises are done, and without their data.
 
 A notebook's first cell loads this module as an IPython extension::
 
-    %load_ext course.notebook
+    %reload_ext course.notebook
 
-From then on a cell that reaches an unfinished exercise (a stub's
-``raise NotImplementedError("scan")``) stops there and prints one line,
+(``reload``: re-running the cell is silent.) It turns on autoreload, so an edit of the
+student's module reaches the next cell run, and from then on a cell that reaches an
+unfinished exercise (a stub's ``raise NotImplementedError("scan")``) stops there and
+prints one line,
 
     fill in `scan` in gru_lm.py, then re-run this cell
 
-instead of a traceback, and the figure it had started is dropped. A later cell that
-needs a value that cell never computed prints which exercise it is waiting for. The
-cell still counts as run, so "Run All" goes on to the independent parts below.
-Every other error — including one in code you have written — keeps its traceback.
+instead of a traceback, and the figure it had started is dropped. A cell that needs a
+course dataset that is not there prints one line saying which and how to get it (once per
+dataset; later cells that need it say they wait for it). A later cell that needs a value
+such a cell never computed prints what it is waiting for. The cell still counts as run,
+so "Run All" goes on to the independent parts below. Every other error — including one
+in code you have written — keeps its traceback.
 
 How: an IPython AST transformer (the documented hook for rewriting cells) runs each
 cell's statements inside :class:`CellGuard`; a cell's last expression is still
@@ -25,8 +29,11 @@ import sys
 import warnings
 from pathlib import Path
 
-#: Names a skipped cell did not define -> the exercise it was waiting for.
+#: Names a skipped cell did not define -> what it was waiting for ("fill in `scan` in
+#: gru_lm.py", "get dataset gmb-ner (see above)").
 WAITING = {}
+#: Datasets whose absence a cell has announced (each is announced once).
+ANNOUNCED = set()
 
 _GUARD, _VALUE = "__course_cell__", "value"
 
@@ -46,6 +53,25 @@ def unfinished_exercise(exc):
     if line != f'raise NotImplementedError("{code.co_name}")':
         return None
     return f"`{code.co_qualname}` in {Path(code.co_filename).name}"
+
+
+def missing_dataset(exc):
+    """The name of the course dataset whose absence raised ``exc`` (``data.DataMissing``),
+    else None."""
+    files = sys.modules.get("data.files")  # loaded by whatever raised DataMissing
+    if files is None or not isinstance(exc, files.DataMissing):
+        return None
+    return exc.dataset or "?"
+
+
+def _announce_missing(dataset, exc):
+    """The one line for a missing dataset: what and how to get it the first time, then a
+    reminder."""
+    if dataset in ANNOUNCED:
+        return f"this cell needs dataset {dataset}, which is missing (see above)"
+    ANNOUNCED.add(dataset)
+    return (f"dataset {dataset} is missing, so the cells that need it are skipped: {exc} "
+            f"(then re-run from this cell)")
 
 
 def _innermost_file(tb):
@@ -83,26 +109,30 @@ class CellGuard:
             for name in self.names:
                 WAITING.pop(name, None)
             return False
-        message, exercise = self._explain(exc, tb)
+        message, waits_for = self._explain(exc, tb)
         if message is None:
             return False  # a real error: the usual traceback
         for name in self.names:
             if name not in namespace:
-                WAITING[name] = exercise
+                WAITING[name] = waits_for
         self._drop_new_figures()
         print(message)
         return True
 
     def _explain(self, exc, tb):
-        """(one-line message, exercise) for an unfinished exercise, else (None, None)."""
+        """(one-line message, what the cell waits for) for an unfinished exercise, a missing
+        dataset or a name such a cell did not define; else (None, None)."""
         exercise = unfinished_exercise(exc)
         if exercise is not None:
-            return f"fill in {exercise}, then re-run this cell", exercise
+            return f"fill in {exercise}, then re-run this cell", f"fill in {exercise}"
+        dataset = missing_dataset(exc)
+        if dataset is not None:
+            return _announce_missing(dataset, exc), f"get dataset {dataset} (see above)"
         if (isinstance(exc, NameError) and getattr(exc, "name", None) in WAITING
                 and _same_origin(_innermost_file(tb), tb.tb_frame.f_code.co_filename)):
-            exercise = WAITING[exc.name]
-            return (f"this cell needs `{exc.name}` from an earlier cell: fill in {exercise}, "
-                    f"then re-run from that cell"), exercise
+            waits_for = WAITING[exc.name]
+            return (f"this cell needs `{exc.name}` from an earlier cell: {waits_for}, "
+                    f"then re-run from that cell"), waits_for
         return None, None
 
     def _drop_new_figures(self):
@@ -186,12 +216,21 @@ def plain_progress_bars_without_widgets():
         import tqdm.auto  # noqa: F401  (cached: later imports get the plain bar silently)
 
 
+def autoreload_modules(shell):
+    """``%autoreload 2`` (every module is reloaded before a cell runs when its file changed),
+    loading IPython's autoreload extension first unless it is loaded (silently either way)."""
+    shell.extension_manager.load_extension("autoreload")
+    shell.run_line_magic("autoreload", "2")
+
+
 def load_ipython_extension(shell):
-    """``%load_ext course.notebook``: guard every later cell (idempotent)."""
+    """``%reload_ext course.notebook``: autoreload, and guard every later cell (idempotent)."""
     plain_progress_bars_without_widgets()
-    if not any(isinstance(t, GuardCells) for t in shell.ast_transformers):
+    autoreload_modules(shell)
+    if not any(type(t).__name__ == "GuardCells" for t in shell.ast_transformers):
         shell.ast_transformers.append(GuardCells())
 
 
 def unload_ipython_extension(shell):
-    shell.ast_transformers[:] = [t for t in shell.ast_transformers if not isinstance(t, GuardCells)]
+    shell.ast_transformers[:] = [t for t in shell.ast_transformers
+                                 if type(t).__name__ != "GuardCells"]

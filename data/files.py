@@ -7,11 +7,14 @@ Where files come from, in order:
 
 With 1 or 2 nothing is downloaded: a missing file is an error that says what to do.
 """
+import contextlib
+import logging
 import os
 from pathlib import Path
 
 import pooch
 
+from data import kaggle_client as kaggle
 from data.registry import DATASETS
 
 ENV_VAR = "COURSE_DATA_DIR"
@@ -25,7 +28,12 @@ class DataError(RuntimeError):
 
 
 class DataMissing(DataError):
-    """A data file is not where the course looks and was not (or cannot be) downloaded."""
+    """A data file is not where the course looks and was not (or cannot be) downloaded.
+    ``dataset`` is its name in the registry."""
+
+    def __init__(self, message, dataset=None):
+        super().__init__(message)
+        self.dataset = dataset
 
 
 def resolve_data_dir(data_dir=None):
@@ -61,7 +69,7 @@ def _from_directory(dataset, directory, origin):
     if not path.is_file():
         raise DataMissing(
             f"{dataset.relpath} not found in {directory} ({origin}); put the file there "
-            f"(source: {dataset.url}) or point {origin} elsewhere")
+            f"(source: {dataset.url}) or point {origin} elsewhere", dataset.name)
     return verify(path, dataset)
 
 
@@ -74,27 +82,50 @@ def _download(dataset, download=True):
     path = cache_dir() / dataset.relpath
     if path.is_file():
         return verify(path, dataset)
-    if not dataset.downloadable:
-        raise DataMissing(
-            f"{dataset.name} cannot be downloaded automatically: get {Path(dataset.relpath).name} "
-            f"from {dataset.url} and save it as {path}, or set {ENV_VAR} to a directory that has "
-            f"{dataset.relpath}")
     if not download:
         raise DataMissing(f"{dataset.name} is not in the download cache {cache_dir()} and "
-                          f"downloading was not allowed; get it with: {FETCH_COMMAND} {dataset.name}")
+                          f"downloading was not allowed; get it with: {FETCH_COMMAND} {dataset.name}",
+                          dataset.name)
+    if not dataset.downloadable:
+        if dataset.kaggle and kaggle.has_token():
+            return verify(kaggle.download(dataset, path), dataset)
+        raise DataMissing(f"{dataset.name} cannot be downloaded automatically: "
+                          f"{_manual_route(dataset, path)}", dataset.name)
     print(f"Downloading {dataset.name}: {dataset.description}\n  from {dataset.url}\n"
           f"  licence: {dataset.licence}")
     try:
-        pooch.retrieve(dataset.url, known_hash=f"sha256:{dataset.sha256}",
-                       fname=Path(dataset.relpath).name, path=path.parent, progressbar=False)
+        with _quiet_pooch():  # the line above says it once; pooch's logger would repeat it
+            pooch.retrieve(dataset.url, known_hash=f"sha256:{dataset.sha256}",
+                           fname=Path(dataset.relpath).name, path=path.parent, progressbar=False)
     except ValueError as err:  # pooch's hash mismatch
         raise DataError(f"download of {dataset.name} failed its sha256 check: {err}") from None
     except Exception as err:  # no network, HTTP error, ...
         raise DataMissing(
             f"could not download {dataset.name} from {dataset.url} ({type(err).__name__}); "
             f"check your connection, or set {ENV_VAR} to a directory that has "
-            f"{dataset.relpath}") from None
+            f"{dataset.relpath}", dataset.name) from None
     return path
+
+
+@contextlib.contextmanager
+def _quiet_pooch():
+    """pooch's logger shows warnings only inside the block."""
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _manual_route(dataset, target):
+    """How to get a login-only dataset: its client with a token, else by hand, to ``target``."""
+    by_hand = (f"download {Path(dataset.relpath).name} from {dataset.url} (needs a login) and save "
+               f"it as {target}")
+    if dataset.kaggle:
+        return f"{by_hand}, or {kaggle.route(dataset)}"
+    return by_hand
 
 
 def fetch(name, data_dir=None, download=True):
@@ -118,8 +149,7 @@ def how_to_get(name, data_dir=None):
     """One sentence telling a user how to provide dataset ``name`` where :func:`fetch` looks."""
     dataset, target = _lookup(name), expected_path(name, data_dir)
     if not dataset.downloadable:
-        return (f"download {Path(dataset.relpath).name} from {dataset.url} (needs a Kaggle login) "
-                f"and save it as {target}")
+        return _manual_route(dataset, target)
     if resolve_data_dir(data_dir):
         return f"save {dataset.url} as {target}"
     return f"run `{FETCH_COMMAND} {name}`"

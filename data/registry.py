@@ -12,8 +12,10 @@ class Dataset:
     size: int
     licence: str
     description: str
-    #: False where the source needs a login (e.g. Kaggle): the user downloads it by hand.
+    #: False where the source needs a login (e.g. Kaggle): the user downloads it by hand,
     downloadable: bool = True
+    #: or, for a Kaggle dataset (its "owner/name"), with Kaggle's client and an API token.
+    kaggle: str = ""
 
 
 DATASETS = {d.name: d for d in (
@@ -35,6 +37,7 @@ DATASETS = {d.name: d for d in (
         licence="GMB corpus, distributed by its authors for research use",
         description="GMB annotated corpus for NER (ner_dataset.csv, latin-1, IOB tags)",
         downloadable=False,
+        kaggle="abhinavwalia95/entity-annotated-corpus",
     ),
     Dataset(
         name="wikitext-2-valid",

@@ -14,14 +14,16 @@ def only_public_ran(results):
     return not any(r.hidden for r in results)
 
 
-def exercise_rows(spec, results, verbose=False):
-    """[(exercise, points, max_points, status)] in the assignment's exercise order. The status
-    is the first failing check's message and how many more fail, or with ``verbose`` every
-    failing check's message, one per line."""
+def exercise_rows(spec, results, verbose=False, selected=None):
+    """[(exercise, points, max_points, status)] in the assignment's exercise order, only the
+    ``selected`` exercises when given. The status is the first failing check's message and
+    how many more fail, or with ``verbose`` every failing check's message, one per line."""
     public_only = only_public_ran(results)
     graded = AssignmentResult(spec, results)
     rows = []
     for name, (points, max_points) in graded.exercise_scores().items():
+        if selected is not None and name not in selected:
+            continue
         own = graded.of_exercise(name)
         failing = [r for r in own if not r.passed]
         if not own:
@@ -47,9 +49,10 @@ def render(graded, source_label, width=None, verbose=False):
     """The score table for all graded assignments, as text (``verbose``: every failing
     check's message, not only the first)."""
     width = width or max(80, min(140, shutil.get_terminal_size((100, 20)).columns))
+    selected = graded.selected_exercises
     lines = []
     for name, (spec, results) in graded.items():
-        rows = exercise_rows(spec, results, verbose)
+        rows = exercise_rows(spec, results, verbose, selected)
         got, most = graded[name].score
         lines.append(f"{spec.title}  [{name}, {source_label}]")
         name_w = max([len("exercise")] + [len(r[0]) for r in rows])
@@ -71,7 +74,17 @@ def render(graded, source_label, width=None, verbose=False):
                  f"({total.percent:.0f}%)")
     if only_public_ran(graded.results):
         lines.append("Only public checks ran; hidden checks are run when your work is graded.")
+    if selected is not None:
+        lines.append(_subset_line(graded, selected))
     return "\n".join(lines)
+
+
+def _subset_line(graded, selected):
+    """One line saying that only some exercises were graded, and how to grade them all."""
+    every = [ex for spec, _ in graded.values() for ex in spec.exercises]
+    names = " ".join(graded)
+    return (f"Graded {sum(ex in selected for ex in every)} of {len(every)} exercises, as asked; "
+            f"`./run grade {names}` grades them all.")
 
 
 def results_json(graded):

@@ -42,9 +42,11 @@ class AssignmentResult(NamedTuple):
 class GradedRun(dict):
     """{assignment name: AssignmentResult} in course order, with the run's total score.
     ``interrupted``: grading was stopped (Ctrl-C, the autograder's deadline) before every
-    check ran, so the results hold only the checks that did."""
+    check ran, so the results hold only the checks that did. ``selected_exercises``: the
+    exercises the run was asked to grade (a set), or None when it graded them all."""
 
     interrupted = False
+    selected_exercises = None
 
     @classmethod
     def collect(cls, specs, results):

@@ -125,7 +125,8 @@ def grade(source, assignments=None, public_only=False, max_timeout=None, exercis
 
     ``max_timeout`` caps every check's own time limit (seconds); ``exercises`` limits
     grading to the named exercises. Returns a GradedRun: ``{assignment: (Assignment,
-    [CheckResult, ...])}`` in course order, with the scores.
+    [CheckResult, ...])}`` in course order, with the scores; its ``selected_exercises`` is
+    the set of ``exercises`` (None when all were graded).
     """
     assignments = list(assignments or available_assignments())
     state = GradingState(source, assignments, public_only, max_timeout, exercises)
@@ -135,4 +136,5 @@ def grade(source, assignments=None, public_only=False, max_timeout=None, exercis
     exit_code = pytest.main(args, plugins=[state])
     graded = GradedRun.collect(state.specs, state.results)
     graded.interrupted = exit_code == pytest.ExitCode.INTERRUPTED
+    graded.selected_exercises = state.exercises  # the report lists only these (None: all)
     return graded

@@ -2,12 +2,16 @@
 import functools
 import hashlib
 import http.server
+import importlib.util
 import shutil
+import sys
 import threading
 
 import pytest
 
 import data
+import data.__main__
+from conftest import require_platform
 from data import DATASETS, DataError, Dataset, fetch
 
 
@@ -92,17 +96,92 @@ def test_download_with_wrong_hash_is_rejected_and_not_kept(served, tmp_path, mon
     assert not (tmp_path / "cache" / "toy" / "file.txt").exists()
 
 
-def test_offline_download_gives_one_line(tmp_path, monkeypatch):
+def test_offline_download_gives_one_line(tmp_path, monkeypatch, capfd):
     _register(monkeypatch, tmp_path, "http://127.0.0.1:9/file.txt", "0" * 64)  # closed port
-    with pytest.raises(DataError) as err:
+    with pytest.raises(data.DataMissing) as err:
         fetch("toy")
     msg = str(err.value)
     assert msg.startswith("could not download toy from http://127.0.0.1:9/file.txt")
-    assert "COURSE_DATA_DIR" in msg and "\n" not in msg
+    assert "COURSE_DATA_DIR" in msg and "\n" not in msg and err.value.dataset == "toy"
+    out, stderr = capfd.readouterr()
+    assert out.count("Downloading toy") == 1 and stderr == ""  # announced once, by the course
 
 
-def test_login_only_source_explains_manual_download(tmp_path, monkeypatch):
-    monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
-    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
-    with pytest.raises(DataError, match="cannot be downloaded automatically: get ner_dataset.csv from https://www.kaggle.com"):
-        fetch("gmb-ner")
+@pytest.fixture
+def no_kaggle_token(tmp_path, monkeypatch):
+    """No Kaggle credentials anywhere; the download cache is empty."""
+    for variable in ("KAGGLE_API_TOKEN", "KAGGLE_USERNAME", "KAGGLE_KEY", "COURSE_DATA_DIR"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("KAGGLE_CONFIG_DIR", str(tmp_path / "kaggle"))
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "kaggle"
+
+
+def test_login_only_source_without_a_token_gives_the_manual_route_in_one_line(no_kaggle_token, capsys):
+    assert data.__main__.main(["fetch", "gmb-ner"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: gmb-ner cannot be downloaded automatically: "
+                                                   "download ner_dataset.csv from https://www.kaggle.com")
+    assert "Kaggle API token" in err and "./run python -m data fetch gmb-ner" in err
+
+
+FAKE_KAGGLE = '''
+import zipfile
+from pathlib import Path
+
+class KaggleApi:
+    def authenticate(self):
+        pass
+
+    def dataset_download_file(self, dataset, file_name, path=None, quiet=True):
+        assert dataset == "abhinavwalia95/entity-annotated-corpus"
+        with zipfile.ZipFile(Path(path) / (file_name + ".zip"), "w") as archive:
+            archive.write(SOURCE, file_name)
+'''
+
+
+@pytest.fixture
+def real_gmb(course_data):
+    return course_data("gmb-ner")
+
+
+def test_login_only_source_with_a_token_uses_kaggles_client(real_gmb, no_kaggle_token, tmp_path,
+                                                             monkeypatch, capsys):
+    """With a token, ``python -m data fetch gmb-ner`` calls Kaggle's client (here a stand-in
+    package with its API, serving the real file zipped, as Kaggle does), unzips the file into
+    the cache and verifies it."""
+    no_kaggle_token.mkdir()
+    (no_kaggle_token / "access_token").write_text("KGAT_0")
+    api = tmp_path / "site" / "kaggle" / "api"
+    api.mkdir(parents=True)
+    (tmp_path / "site" / "kaggle" / "__init__.py").write_text("")
+    (api / "__init__.py").write_text("")
+    (api / "kaggle_api_extended.py").write_text(f"SOURCE = {str(real_gmb)!r}\n" + FAKE_KAGGLE)
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    for name in [m for m in sys.modules if m == "kaggle" or m.startswith("kaggle.")]:
+        monkeypatch.delitem(sys.modules, name)  # the stand-in, not an installed client
+    try:
+        assert data.__main__.main(["fetch", "gmb-ner"]) == 0
+    finally:
+        for name in [m for m in sys.modules if m == "kaggle" or m.startswith("kaggle.")]:
+            del sys.modules[name]
+    out = capsys.readouterr().out
+    cached = tmp_path / "cache" / DATASETS["gmb-ner"].relpath
+    assert "with Kaggle's client" in out and out.strip().endswith(f"gmb-ner: {cached}")
+    assert cached.stat().st_size == DATASETS["gmb-ner"].size
+
+
+def test_kaggles_real_client_with_an_unusable_token_gives_one_line(no_kaggle_token, monkeypatch, capfd):
+    """Kaggle's own client (the `kaggle` extra), a token it cannot use and no way out: its pages
+    of login help stay hidden, and the command ends with one line and the manual route."""
+    require_platform(importlib.util.find_spec("kaggle") is not None,
+                     "Kaggle's client is not installed (pip install -c constraints.txt -e '.[kaggle]')")
+    no_kaggle_token.mkdir()
+    (no_kaggle_token / "access_token").write_text("KGAT_not_a_real_token")
+    for variable in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"):
+        monkeypatch.setenv(variable, "http://127.0.0.1:9")  # nothing leaves this machine
+    assert data.__main__.main(["fetch", "gmb-ner"]) == 1
+    out, err = capfd.readouterr()
+    assert "Authentication required" not in out + err
+    assert err.count("\n") == 1 and err.startswith("error: Kaggle's client ")
+    assert "save it as" in err and DATASETS["gmb-ner"].url in err

@@ -1,6 +1,10 @@
 """Every walkthrough notebook runs end to end: against the reference solutions (with its plots)
 and against the stubs a student starts from (each unfinished exercise a one-line note)."""
+import os
 import re
+import shutil
+import sys
+import time
 
 import nbformat
 import pytest
@@ -10,6 +14,7 @@ from traitlets.config import Config
 
 from conftest import REPO, datasets_used_by
 from course.quiet import is_noise
+from grader.registry import load_spec
 
 NOTEBOOKS = sorted((REPO / "assignments").glob("a*/*.ipynb"))
 
@@ -133,12 +138,13 @@ def shell(tmp_path, monkeypatch, capsys):
     config = Config()
     config.HistoryManager.hist_file = ":memory:"  # nothing written to ~/.ipython
     shell = InteractiveShell.instance(config=config)
-    shell.run_cell("%load_ext course.notebook\nimport studentmod")
+    shell.run_cell("%reload_ext course.notebook\nimport studentmod")
     capsys.readouterr()
     yield shell
     shell.run_cell("%unload_ext course.notebook")
     from course import notebook
     notebook.WAITING.clear()
+    notebook.ANNOUNCED.clear()
 
 
 def run(shell, capsys, source):
@@ -174,3 +180,61 @@ def test_a_cell_still_shows_its_last_value(shell, capsys):
     assert result.success and result.result == 21
     result, _ = run(shell, capsys, "x = 5;")
     assert result.result is None
+
+
+def test_rerunning_the_first_cell_is_silent_and_keeps_autoreload_on(shell, capsys):
+    for _ in range(2):
+        result, out = run(shell, capsys, "%reload_ext course.notebook")
+        assert result.success and out == ""
+    assert "IPython.extensions.autoreload" in shell.extension_manager.loaded
+    assert sum(type(t).__name__ == "GuardCells" for t in shell.ast_transformers) == 1
+
+
+def test_a_missing_dataset_is_one_line_once_and_later_cells_say_they_wait_for_it(
+        shell, capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "empty"))
+    result, out = run(shell, capsys, "from data import fetch\ntext = fetch('tinyshakespeare').read_text()")
+    assert result.success and len(out.splitlines()) == 1, out
+    assert out.startswith("dataset tinyshakespeare is missing, so the cells that need it are skipped: "
+                          "tinyshakespeare/input.txt not found in ") and "COURSE_DATA_DIR" in out
+    result, out = run(shell, capsys, "lines = text.splitlines()")
+    assert result.success and out == ("this cell needs `text` from an earlier cell: get dataset "
+                                      "tinyshakespeare (see above), then re-run from that cell")
+    result, out = run(shell, capsys, "n = len(lines)")
+    assert result.success and "get dataset tinyshakespeare" in out
+    result, out = run(shell, capsys, "again = fetch('tinyshakespeare')")  # not announced twice
+    assert result.success and out == "this cell needs dataset tinyshakespeare, which is missing (see above)"
+    result, out = run(shell, capsys, "print('independent')")
+    assert result.success and out == "independent"
+
+
+def test_grading_in_the_kernel_keeps_the_notebook_module_and_later_edits_reach_it(
+        shell, capsys, tmp_path, monkeypatch):
+    """After ``grade_here`` (which grades a fresh import of the module) an edit of the module
+    on disk reaches the notebook's own module object through autoreload; grading one exercise
+    lists only it, with one line saying so."""
+    folder = tmp_path / "a0_warmup"
+    shutil.copytree(REPO / "assignments" / "a0_warmup", folder, ignore=shutil.ignore_patterns("*.ipynb"))
+    monkeypatch.chdir(folder)
+    monkeypatch.syspath_prepend(str(folder))
+    monkeypatch.delitem(sys.modules, "montecarlo", raising=False)
+    result, out = run(shell, capsys, "import montecarlo as mc\nmc.mc_estimate_loop(None, None, [])")
+    assert result.success and out == "fill in `mc_estimate_loop` in montecarlo.py, then re-run this cell"
+    notebook_module = sys.modules["montecarlo"]
+
+    result, out = run(shell, capsys, "from grader.notebook import grade_here\n"
+                                     "grade_here('a0_warmup', exercises=['mc_estimate_vectorized']);")
+    assert result.success
+    table = [line.split()[0] for line in out.splitlines() if line.startswith("  ")]
+    assert table == ["exercise", "mc_estimate_vectorized", "total"], out
+    n_exercises = len(load_spec("a0_warmup")[0].exercises)
+    assert (f"Graded 1 of {n_exercises} exercises, as asked; `./run grade a0_warmup` grades them "
+            "all.") in out.splitlines()
+    assert sys.modules["montecarlo"] is notebook_module
+
+    module = folder / "montecarlo.py"
+    module.write_text(module.read_text().replace('raise NotImplementedError("mc_estimate_loop")',
+                                                 'return "edited"', 1))
+    os.utime(module, (time.time() + 5, time.time() + 5))  # a newer mtime, whatever the clock's grain
+    result, out = run(shell, capsys, "mc.mc_estimate_loop(None, None, [])")
+    assert result.success and result.result == "edited"
