@@ -72,6 +72,11 @@ def main(argv=None):
               f"({wall / len(subs):.1f} s per submission)")
     old, new = walls["process", 1], walls["template", 1]
     print(f"template vs process, --jobs 1: {old / new:.2f}x the submissions/hour")
+    later = books["template", 1]["seconds"].iloc[1:]  # the first one also waits for the template's import
+    if len(later):
+        print(f"template --jobs 1 once started: {later.mean():.1f} s per later submission "
+              f"({3600 / later.mean():.0f} submissions/hour, {old / len(subs) / later.mean():.2f}x the process "
+              f"child); the first took {books['template', 1]['seconds'].iloc[0]:.1f} s with the template's import")
     print(f"one submission in a warm process: {t_inprocess:.1f} s")
     for isolation in ("process", "template"):
         per_submission = walls[isolation, 1] / len(subs)

@@ -41,7 +41,7 @@ from grader.registry import REPO, load_expectations, load_spec, stored_expectati
 from grader.results import GradedRun
 from grader.runner import Outcome, Status, judge_outcome
 from grader.shards import label_shard, shard_of
-from grader.template import Template, stub_imports
+from grader.template import Template, TemplateError, stub_imports
 
 DEFAULT_WALL = 600.0
 DEFAULT_MEMORY_MB = 8192
@@ -86,7 +86,7 @@ def sandbox_prefix(runner, workdir, template=False):
     args += ["--bind", str(workdir), str(workdir), "--ro-bind", str(runner), str(runner),
              "--unshare-net", "--die-with-parent", "--new-session"]
     if template:
-        args += ["--remount-ro", tmp, "--remount-ro", "/dev"]
+        args += ["--remount-ro", tmp, "--remount-ro", str(REPO), "--remount-ro", "/dev"]
     return args + ["--"]
 
 
@@ -164,11 +164,24 @@ class TemplateSlot:
                    sys.executable, "-m", "grader.template"]
         stubs = [REPO / "assignments" / a / f"{m}.py" for a in assignments
                  for m in load_spec(a)[0].modules]
-        self.template = Template(command, child_env(runner), stub_imports(stubs), list(assignments))
-        self.memory_mb = memory_mb
+        # The template imports with its cwd, TMPDIR and Matplotlib's cache in the spool, the
+        # only writable folder it has, which is emptied after every submission.
+        env = {**child_env(runner), "TMPDIR": str(self.spool), "MPLCONFIGDIR": str(self.spool / "matplotlib")}
+        self.template = Template(command, env, self.spool, stub_imports(stubs), list(assignments))
+        self.runner, self.memory_mb, self.fallback = runner, memory_mb, False
 
     def run(self, submission, assignments, wall, check_timeout):
-        """Like :func:`run_child`, in a child forked from the template."""
+        """Like :func:`run_child`, in a child forked from the template (or, when the template
+        cannot start, in a new process, with a warning)."""
+        if not self.fallback:
+            try:
+                return self.run_forked(submission, assignments, wall, check_timeout)
+            except TemplateError as err:
+                print(f"warning: {err}; grading each submission in a new process", file=sys.stderr)
+                self.fallback = True
+        return run_child(self.runner, submission, assignments, wall, self.memory_mb, check_timeout)
+
+    def run_forked(self, submission, assignments, wall, check_timeout):
         try:
             work, out = copy_submission(submission, self.spool / "current")
             (self.spool / "current" / "tmp").mkdir()

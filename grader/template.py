@@ -50,7 +50,7 @@ def stub_imports(stub_files):
 
 def preload(imports, assignments):
     """Import the checks and what the stubs import; a lazily imported module (course.lazy) is
-    imported for real. Failures are left for the child to meet."""
+    imported for real. A failure raises: a half-imported library would break every child."""
     import importlib
 
     from course.lazy import LazyModule
@@ -59,14 +59,11 @@ def preload(imports, assignments):
     for assignment in assignments:
         load_spec(assignment)
     for module, names in imports:
-        try:
-            loaded = importlib.import_module(module)
-            for name in names:
-                value = getattr(loaded, name, None)
-                if isinstance(value, LazyModule):
-                    value._module()
-        except Exception:
-            pass
+        loaded = importlib.import_module(module)
+        for name in names:
+            value = getattr(loaded, name, None)
+            if isinstance(value, LazyModule):
+                value._module()
 
 
 def jax_backends_initialised():
@@ -152,7 +149,11 @@ def main():
     setup = json.loads(sys.stdin.readline())
     prctl(PR_SET_DUMPABLE, 0)
     prctl(PR_SET_CHILD_SUBREAPER, 1)
-    preload(setup["imports"], setup["assignments"])
+    try:
+        preload(setup["imports"], setup["assignments"])
+    except Exception as exc:
+        replies.write(json.dumps({"ready": False, "why": f"preloading failed: {exc!r}"[:300]}) + "\n")
+        return 1
     if jax_backends_initialised():
         replies.write(json.dumps({"ready": False, "why": "preloading initialised a JAX backend"}) + "\n")
         return 1
@@ -176,13 +177,13 @@ class Template:
 
     STARTUP_SECONDS = 900  # importing Trax on a loaded machine
 
-    def __init__(self, command, env, imports, assignments):
-        self.command, self.env = command, env
+    def __init__(self, command, env, cwd, imports, assignments):
+        self.command, self.env, self.cwd = command, env, cwd
         self.setup = {"imports": imports, "assignments": assignments}
         self.proc = None
 
     def start(self):
-        self.proc = subprocess.Popen(self.command, env=self.env, stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen(self.command, env=self.env, cwd=self.cwd, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      start_new_session=True)
         ready = self._send(self.setup, self.STARTUP_SECONDS)

@@ -166,3 +166,16 @@ def test_a_forked_child_and_a_new_process_grade_alike(graded_batch, tmp_path):
                                 check_timeout=2, progress=False, isolation="process")
     templated = graded_batch[0].loc[names].reset_index()
     pd.testing.assert_frame_equal(book.drop(columns="seconds"), templated.drop(columns="seconds"))
+
+
+@pytest.mark.slow
+def test_a_forked_child_grades_a_trax_assignment_like_the_grader_in_process(tmp_path):
+    """Assignment 1 imports Trax: the template preloads it (no JAX backend before forking) and
+    its forked child scores the reference solution and a slip as grading in-process does."""
+    from benchmarks.batch_grading import make_submissions
+    subs = make_submissions(tmp_path / "subs", ["a1_gru"], 3)  # solution, stub, slip
+    book, _ = batch.grade_batch(tmp_path / "subs", tmp_path / "book.csv", ["a1_gru"], progress=False)
+    totals = book.set_index("submission")["total"]
+    for sub in (subs[0], subs[2]):
+        assert totals[sub.name] == grade(sub, ["a1_gru"]).score.points
+    assert totals[subs[0].name] > totals[subs[2].name] > totals[subs[1].name] == 0
