@@ -31,6 +31,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER, PR_SET_PDEATHSIG = 4, 36, 1
 
@@ -40,7 +41,7 @@ def stub_imports(stub_files):
     reading their source: nothing is run)."""
     imports = []
     for path in stub_files:
-        for node in ast.parse(open(path).read()).body:
+        for node in ast.parse(Path(path).read_text()).body:
             if isinstance(node, ast.Import):
                 imports += [(alias.name, []) for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:

@@ -56,6 +56,8 @@ SUBMISSIONS = {
         "grader.api.Check.judge_result = lambda self, got, expected: None\n"
         "grader.runner.judge_outcome = None\n"), "ok", 0),
     "hard_codes_public_values": (hard_coded_public_answers(), "ok", 3),
+    # the template it was forked from (or the sandbox around it) dies; the next one is unharmed
+    "kills_its_parent": ("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n", "crashed", 0),
 }
 if HAS_SANDBOX:
     SUBMISSIONS["reads_solutions_and_hidden"] = (STUB + STEAL, "ok", 0)
@@ -88,7 +90,7 @@ def test_every_submission_gets_a_row_with_the_points_its_code_earns(graded_batch
 
 
 def test_batch_finishes_within_its_bound(graded_batch):
-    # Bound: 12 submissions, import limit 2 s and 2 s per check; the hangs cost at most a
+    # Bound: 13 submissions, import limit 2 s and 2 s per check; the hangs cost at most a
     # few limits each, so the whole batch stays far below one minute on this machine.
     assert graded_batch[3] < 60
 
@@ -174,8 +176,8 @@ def test_a_forked_child_grades_a_trax_assignment_like_the_grader_in_process(tmp_
     its forked child scores the reference solution and a slip as grading in-process does."""
     from benchmarks.batch_grading import make_submissions
     subs = make_submissions(tmp_path / "subs", ["a1_gru"], 3)  # solution, stub, slip
-    book, _ = batch.grade_batch(tmp_path / "subs", tmp_path / "book.csv", ["a1_gru"], progress=False)
+    book, specs = batch.grade_batch(tmp_path / "subs", tmp_path / "book.csv", ["a1_gru"], progress=False)
     totals = book.set_index("submission")["total"]
-    for sub in (subs[0], subs[2]):
-        assert totals[sub.name] == grade(sub, ["a1_gru"]).score.points
+    assert totals[subs[0].name] == sum(batch.max_points(specs).values())
+    assert totals[subs[2].name] == grade(subs[2], ["a1_gru"]).score.points
     assert totals[subs[0].name] > totals[subs[2].name] > totals[subs[1].name] == 0
