@@ -7,11 +7,14 @@ The submissions cover the given assignments (default: 0 and 1): reference soluti
 partly wrong work. With ``isolation="process"`` each submission pays for its own Python start,
 Trax import and JIT compilation; with ``isolation="template"`` (the default) the template pays the
 import once per job and each forked child only compiles and runs. The in-process figure is one
-submission graded inside an already warm process. Prints submissions/hour for each way (all runs
-in this process, one after the other, with the machine's load before and after: compare the
-ratios), and the per-submission overhead of isolation.
+submission graded inside an already warm process; before it, the same process times importing
+Trax, its first grading (JAX starting with cold caches, as in a forked child) and another
+submission's. Prints submissions/hour for each way (all runs in this process, one after the
+other, with the machine's load before and after: compare the ratios), and the per-submission
+overhead of isolation.
 """
 import argparse
+import importlib
 import os
 import shutil
 import tempfile
@@ -53,7 +56,9 @@ def main(argv=None):
     print(f"load average before: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         subs = make_submissions(Path(tmp) / "subs", args.assignments, args.n)
-        grade(subs[0], args.assignments)  # warm: imports Trax, compiles once
+        t_import, _ = seconds(lambda: importlib.import_module("course.trax_compat"))
+        t_cold, _ = seconds(lambda: grade(subs[0], args.assignments))  # JAX starts, caches cold
+        t_other, _ = seconds(lambda: grade(subs[-1], args.assignments))  # another submission, warm
         t_inprocess, _ = seconds(lambda: grade(subs[0], args.assignments))
         walls, books = {}, {}
         for isolation, jobs in RUNS:
@@ -72,12 +77,16 @@ def main(argv=None):
               f"({wall / len(subs):.1f} s per submission)")
     old, new = walls["process", 1], walls["template", 1]
     print(f"template vs process, --jobs 1: {old / new:.2f}x the submissions/hour")
-    later = books["template", 1]["seconds"].iloc[1:]  # the first one also waits for the template's import
-    if len(later):
-        print(f"template --jobs 1 once started: {later.mean():.1f} s per later submission "
-              f"({3600 / later.mean():.0f} submissions/hour, {old / len(subs) / later.mean():.2f}x the process "
-              f"child); the first took {books['template', 1]['seconds'].iloc[0]:.1f} s with the template's import")
+    if len(subs) > 1:  # the first submission also waits for the template's import
+        later = {isolation: books[isolation, 1]["seconds"].iloc[1:].mean() for isolation in ("process", "template")}
+        print(f"the same later submissions, --jobs 1: process {later['process']:.1f} s, template "
+              f"{later['template']:.1f} s each ({later['process'] / later['template']:.2f}x); the template's "
+              f"first took {books['template', 1]['seconds'].iloc[0]:.1f} s with its import")
     print(f"one submission in a warm process: {t_inprocess:.1f} s")
+    print(f"where an isolated child's time goes: importing Trax {t_import:.1f} s (the template pays it "
+          f"once per job); grading in a process that has imported but not started JAX (as a forked child) "
+          f"{t_cold:.1f} s; another submission next in that process {t_other:.1f} s (JAX's process-wide "
+          f"caches warm)")
     for isolation in ("process", "template"):
         per_submission = walls[isolation, 1] / len(subs)
         print(f"per-submission overhead of isolation ({isolation}, --jobs 1): "
