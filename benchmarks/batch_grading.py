@@ -8,7 +8,7 @@ partly wrong work. With ``isolation="process"`` each submission pays for its own
 Trax import and JIT compilation; with ``isolation="template"`` (the default) the template pays the
 import once per job and each forked child only compiles and runs. The in-process figure is one
 submission graded inside an already warm process; before it, the same process times importing
-Trax, its first grading (JAX starting with cold caches, as in a forked child) and another
+``course.trax_compat``, its first grading (more of Trax imported, JAX started) and another
 submission's. Prints submissions/hour for each way (all runs in this process, one after the
 other, with the machine's load before and after: compare the ratios), and the per-submission
 overhead of isolation.
@@ -57,7 +57,7 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as tmp:
         subs = make_submissions(Path(tmp) / "subs", args.assignments, args.n)
         t_import, _ = seconds(lambda: importlib.import_module("course.trax_compat"))
-        t_cold, _ = seconds(lambda: grade(subs[0], args.assignments))  # JAX starts, caches cold
+        t_cold, _ = seconds(lambda: grade(subs[0], args.assignments))  # more imports; JAX starts
         t_other, _ = seconds(lambda: grade(subs[-1], args.assignments))  # another submission, warm
         t_inprocess, _ = seconds(lambda: grade(subs[0], args.assignments))
         walls, books = {}, {}
@@ -83,10 +83,9 @@ def main(argv=None):
               f"{later['template']:.1f} s each ({later['process'] / later['template']:.2f}x); the template's "
               f"first took {books['template', 1]['seconds'].iloc[0]:.1f} s with its import")
     print(f"one submission in a warm process: {t_inprocess:.1f} s")
-    print(f"where an isolated child's time goes: importing Trax {t_import:.1f} s (the template pays it "
-          f"once per job); grading in a process that has imported but not started JAX (as a forked child) "
-          f"{t_cold:.1f} s; another submission next in that process {t_other:.1f} s (JAX's process-wide "
-          f"caches warm)")
+    print(f"where the time goes: importing course.trax_compat {t_import:.1f} s; a first grading in that "
+          f"process {t_cold:.1f} s (imports the rest of Trax, which the template preloads, and starts JAX); "
+          f"another submission next in that process {t_other:.1f} s")
     for isolation in ("process", "template"):
         per_submission = walls[isolation, 1] / len(subs)
         print(f"per-submission overhead of isolation ({isolation}, --jobs 1): "
