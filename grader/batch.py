@@ -8,7 +8,9 @@ SUBMISSIONS (laid out like ``assignments/``):
    (:mod:`grader.student_side`) from a copy of the grader that holds no expectations,
    under a wall-time limit and an address-space limit; with bubblewrap installed the
    child also runs in a sandbox where the course repository (``solutions/``, stored
-   expectations) is not mounted and there is no network;
+   expectations) is not mounted and there is no network. By default the child is forked
+   from a template process that has already imported Trax (:mod:`grader.template`,
+   ``isolation="template"``); ``isolation="process"`` starts a new Python per submission;
 3. only plain data comes back; this process judges it against the stored expectations
    and alone decides the score.
 
@@ -19,6 +21,7 @@ The gradebook (pandas) has one row per submission: a status (ok / timeout / cras
 out of memory / import error), a column per exercise and the total. A summary is printed
 and a histogram of totals is saved next to the CSV.
 """
+import contextlib
 import json
 import os
 import shutil
@@ -26,6 +29,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +41,7 @@ from grader.registry import REPO, load_expectations, load_spec, stored_expectati
 from grader.results import GradedRun
 from grader.runner import Outcome, Status, judge_outcome
 from grader.shards import label_shard, shard_of
+from grader.template import Template, TemplateError, stub_imports
 
 DEFAULT_WALL = 600.0
 DEFAULT_MEMORY_MB = 8192
@@ -61,20 +66,28 @@ def build_runner(directory):
     return directory
 
 
-def sandbox_prefix(runner, workdir):
+def sandbox_prefix(runner, workdir, template=False):
     """bubblewrap arguments that hide the repository (keeping its .venv) and the network;
-    an empty list when bubblewrap is not installed."""
+    an empty list when bubblewrap is not installed.
+
+    ``template``: one sandbox serves many submissions in turn, so it also gets its own PID
+    namespace and hides the temporary directory (other jobs' folders), and nothing in it is
+    writable but ``workdir`` (which the parent empties between submissions)."""
     bwrap = shutil.which("bwrap")
     if not bwrap:
         return []
-    venv = Path(sys.prefix)
-    args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-            "--tmpfs", str(REPO)]
+    venv, tmp = Path(sys.prefix), tempfile.gettempdir()
+    args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+    if template:
+        args += ["--unshare-pid", "--tmpfs", tmp]
+    args += ["--tmpfs", str(REPO)]
     if venv.is_relative_to(REPO):
         args += ["--ro-bind", str(venv), str(venv)]
     args += ["--bind", str(workdir), str(workdir), "--ro-bind", str(runner), str(runner),
-             "--unshare-net", "--die-with-parent", "--new-session", "--"]
-    return args
+             "--unshare-net", "--die-with-parent", "--new-session"]
+    if template:
+        args += ["--remount-ro", tmp, "--remount-ro", str(REPO), "--remount-ro", "/dev"]
+    return args + ["--"]
 
 
 #: Sets the address-space limit, then replaces itself with the command (no Python code
@@ -88,20 +101,36 @@ def with_memory_limit(command, memory_mb):
     return [sys.executable, "-c", LIMIT_SHIM, str(memory_mb * 1024 * 1024), *command]
 
 
+def copy_submission(submission, folder):
+    """A private copy of ``submission`` in ``folder``; (its path, the path of the child's output)."""
+    work = folder / "submission"
+    shutil.copytree(submission, work, symlinks=False,
+                    ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    return work, folder / "student-side.jsonl"
+
+
+def student_side_args(assignments, work, out, check_timeout):
+    """The arguments of :func:`grader.student_side.main` for one submission."""
+    args = [*assignments, "--submission", str(work), "--out", str(out)]
+    return args + (["--timeout", str(check_timeout)] if check_timeout else [])
+
+
+def child_env(runner):
+    """The environment of a child (or template): the runner copy of the grader on its path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "COURSE_CACHE"))}
+    env["PYTHONPATH"] = str(runner)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
 def run_child(runner, submission, assignments, wall, memory_mb, check_timeout):
-    """Run the student sides for ``submission``; return ({check id: Outcome}, timed_out, exit code)."""
+    """Run the student sides for ``submission`` in a new Python process; return
+    ({check id: Outcome}, timed_out, exit code)."""
     with tempfile.TemporaryDirectory(prefix="grading-") as tmp:
-        work = Path(tmp) / "submission"
-        shutil.copytree(submission, work, symlinks=False,
-                        ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
-        out = Path(tmp) / "student-side.jsonl"
-        command = [sys.executable, "-m", "grader.student_side", *assignments,
-                   "--submission", str(work), "--out", str(out)]
-        if check_timeout:
-            command += ["--timeout", str(check_timeout)]
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "COURSE_CACHE"))}
-        env["PYTHONPATH"] = str(runner)
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        work, out = copy_submission(submission, Path(tmp))
+        command = [sys.executable, "-m", "grader.student_side",
+                   *student_side_args(assignments, work, out, check_timeout)]
+        env = child_env(runner)
         command = with_memory_limit(sandbox_prefix(runner, Path(tmp)) + command, memory_mb)
         proc = subprocess.Popen(command, cwd=work, env=env, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -114,6 +143,60 @@ def run_child(runner, submission, assignments, wall, memory_mb, check_timeout):
             os.killpg(proc.pid, signal.SIGKILL)
             code = proc.wait()
         return parse_outcomes(out), timed_out, code
+
+
+def empty_folder(folder):
+    """Remove everything inside ``folder`` (symbolic links are removed, not followed)."""
+    for entry in folder.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
+class TemplateSlot:
+    """One job's template process (:mod:`grader.template`) and its spool folder, in which
+    each submission gets a fresh folder that is emptied before the next one."""
+
+    def __init__(self, runner, assignments, memory_mb):
+        self.spool = Path(tempfile.mkdtemp(prefix="grading-spool-"))
+        command = [*sandbox_prefix(runner, self.spool, template=True),
+                   sys.executable, "-m", "grader.template"]
+        stubs = [REPO / "assignments" / a / f"{m}.py" for a in assignments
+                 for m in load_spec(a)[0].modules]
+        # The template imports with its cwd, TMPDIR and Matplotlib's cache in the spool, the
+        # only writable folder it has, which is emptied after every submission.
+        env = {**child_env(runner), "TMPDIR": str(self.spool), "MPLCONFIGDIR": str(self.spool / "matplotlib")}
+        self.template = Template(command, env, self.spool, stub_imports(stubs), list(assignments))
+        self.runner, self.memory_mb, self.fallback = runner, memory_mb, False
+
+    def run(self, submission, assignments, wall, check_timeout):
+        """Like :func:`run_child`, in a child forked from the template (or, when the template
+        cannot start, in a new process, with a warning)."""
+        if not self.fallback:
+            try:
+                return self.run_forked(submission, assignments, wall, check_timeout)
+            except TemplateError as err:
+                print(f"warning: {err}; grading each submission in a new process", file=sys.stderr)
+                self.fallback = True
+        return run_child(self.runner, submission, assignments, wall, self.memory_mb, check_timeout)
+
+    def run_forked(self, submission, assignments, wall, check_timeout):
+        try:
+            work, out = copy_submission(submission, self.spool / "current")
+            (self.spool / "current" / "tmp").mkdir()
+            reply = self.template.grade({
+                "argv": student_side_args(assignments, work, out, check_timeout), "cwd": str(work),
+                "tmp": str(self.spool / "current" / "tmp"), "memory": self.memory_mb * 1024 * 1024,
+                "wall": wall})
+            reply = reply or {"exit": -signal.SIGKILL, "timed_out": False}
+            return parse_outcomes(out), reply["timed_out"], reply["exit"]
+        finally:
+            empty_folder(self.spool)
+
+    def close(self):
+        self.template.stop()
+        shutil.rmtree(self.spool, ignore_errors=True)
 
 
 def parse_outcomes(path):
@@ -149,10 +232,11 @@ def submission_status(outcomes, timed_out, exit_code, n_checks):
     return OK
 
 
-def grade_submission(runner, submission, specs, expectations, wall, memory_mb, check_timeout):
+def grade_submission(run, submission, specs, expectations):
+    """Grade one submission; ``run(submission)`` runs its student sides in a child and returns
+    ({check id: Outcome}, timed_out, exit code)."""
     start = time.perf_counter()
-    outcomes, timed_out, code = run_child(runner, submission, list(specs), wall, memory_mb,
-                                          check_timeout)
+    outcomes, timed_out, code = run(submission)
     checks = [c for spec in specs.values() for c in spec.checks()]
     missing = Outcome(Status.ERROR, message=("grading stopped before this check: "
                                         + ("time limit reached" if timed_out else "the process ended")))
@@ -211,14 +295,37 @@ def empty_gradebook(specs):
     return pd.DataFrame(columns=["submission", "status", *max_points(specs), "total", "seconds"])
 
 
+@contextlib.contextmanager
+def child_runner(isolation, runner, assignments, wall, memory_mb, check_timeout):
+    """``run(submission)`` for :func:`grade_submission`: a new process per submission
+    (``"process"``) or a child forked from this thread's template (``"template"``)."""
+    if isolation == "process":
+        yield lambda submission: run_child(runner, submission, assignments, wall, memory_mb,
+                                           check_timeout)
+        return
+    slots, local = [], threading.local()
+
+    def run(submission):
+        if not hasattr(local, "slot"):
+            local.slot = TemplateSlot(runner, assignments, memory_mb)
+            slots.append(local.slot)
+        return local.slot.run(submission, assignments, wall, check_timeout)
+    try:
+        yield run
+    finally:
+        for slot in slots:
+            slot.close()
+
+
 def grade_batch(submissions_dir, out_csv, assignments, wall=DEFAULT_WALL, memory_mb=DEFAULT_MEMORY_MB,
-                check_timeout=None, progress=True, jobs=1, shard=None):
+                check_timeout=None, progress=True, jobs=1, shard=None, isolation="template"):
     """Grade every sub-directory of ``submissions_dir``; write the gradebook and histogram.
 
     ``jobs`` submissions are graded at once (:mod:`grader.parallel`; refused when ``jobs`` ×
     ``memory_mb`` exceeds the machine). ``shard=(K, N)`` grades only the K-th of N shards of
     the sorted folders and labels the gradebook for ``gradebook merge`` (:mod:`grader.shards`).
-    The gradebook does not depend on ``jobs``.
+    ``isolation`` is how each submission's child starts (:func:`child_runner`). The gradebook
+    depends on neither ``jobs`` nor ``isolation``.
     """
     from tqdm import tqdm
     check_jobs(jobs, memory_mb)
@@ -232,9 +339,9 @@ def grade_batch(submissions_dir, out_csv, assignments, wall=DEFAULT_WALL, memory
     with tempfile.TemporaryDirectory(prefix="grader-runner-") as tmp, \
             tqdm(total=len(submissions), desc="grading", unit="submission", disable=not progress) as bar:
         runner = build_runner(Path(tmp) / "runner")
-        results = map_in_jobs(lambda submission: grade_submission(
-            runner, submission, specs, expectations, wall, memory_mb, check_timeout),
-            submissions, jobs, on_done=bar.update)
+        with child_runner(isolation, runner, list(specs), wall, memory_mb, check_timeout) as run:
+            results = map_in_jobs(lambda submission: grade_submission(run, submission, specs, expectations),
+                                  submissions, jobs, on_done=bar.update)
     book = gradebook(results) if results else empty_gradebook(specs)
     if shard:
         book = label_shard(book, *shard, batch_size)

@@ -182,7 +182,7 @@ def batch_command(argv):
     p.add_argument("--shard", metavar="K/N",
                    help="grade only shard K of N (0-based); with N alone, K comes from "
                         "SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX")
-    args = p.parse_args(argv)
+    args = p.parse_intermixed_args(argv)  # assignment names may follow the options
     from grader.parallel import JobsError, check_jobs, default_jobs
     from grader.shards import ShardError, parse_shard
     try:

@@ -1,9 +1,10 @@
 """Batch grading N submissions at once on one machine, with the memory bounded.
 
 Each submission is graded in its own child process under an address-space limit
-(``--memory`` MB). ``--jobs N`` keeps N such children running at a time; the threads of
-this process only start them, wait for them and judge their plain data, so N threads are
-enough. N × the per-submission limit must fit in the machine's memory: otherwise the
+(``--memory`` MB), forked from its job's template process (:mod:`grader.template`; the
+child shares the template's imported libraries copy-on-write, and its limit counts them).
+``--jobs N`` keeps N such children running at a time; the threads of this process only
+start them, wait for them and judge their plain data, so N threads are enough. N × the per-submission limit must fit in the machine's memory: otherwise the
 children could together push the machine into swapping or the OOM killer, so the batch
 refuses to start.
 """

@@ -13,8 +13,9 @@ Shard arithmetic: the submission folders are sorted by name and shard K (0 ≤ K
 positions K, K + N, K + 2N, … — every submission lands in exactly one shard, the shards
 differ in size by at most one, and every job computes the same split from the same folder.
 When only N is given (``--shard N``), K comes from the scheduler: Slurm's
-``SLURM_ARRAY_TASK_ID`` (minus ``SLURM_ARRAY_TASK_MIN``, so ``--array=1-N`` works too) or
-Kubernetes' ``JOB_COMPLETION_INDEX``.
+``SLURM_ARRAY_TASK_ID`` (minus ``SLURM_ARRAY_TASK_MIN``, divided by ``SLURM_ARRAY_TASK_STEP``, so
+``--array=1-N`` and ``--array=0-18:2`` work too; ``deploy/slurm/grade.sbatch`` passes the array's
+``SLURM_ARRAY_TASK_COUNT`` as N) or Kubernetes' ``JOB_COMPLETION_INDEX``.
 
 Each shard's gradebook carries two extra columns, ``shard`` ("K/N") and ``batch_size`` (how
 many submissions the whole batch has), so that the merge can prove it has every shard — even
@@ -37,7 +38,8 @@ def index_from_scheduler(environ=None):
     env = os.environ if environ is None else environ
     try:
         if "SLURM_ARRAY_TASK_ID" in env:
-            return int(env["SLURM_ARRAY_TASK_ID"]) - int(env.get("SLURM_ARRAY_TASK_MIN", 0))
+            offset = int(env["SLURM_ARRAY_TASK_ID"]) - int(env.get("SLURM_ARRAY_TASK_MIN", 0))
+            return offset // int(env.get("SLURM_ARRAY_TASK_STEP", 1))
         if "JOB_COMPLETION_INDEX" in env:
             return int(env["JOB_COMPLETION_INDEX"])
     except ValueError as err:

@@ -56,6 +56,8 @@ SUBMISSIONS = {
         "grader.api.Check.judge_result = lambda self, got, expected: None\n"
         "grader.runner.judge_outcome = None\n"), "ok", 0),
     "hard_codes_public_values": (hard_coded_public_answers(), "ok", 3),
+    # the template it was forked from (or the sandbox around it) dies; the next one is unharmed
+    "kills_its_parent": ("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n", "crashed", 0),
 }
 if HAS_SANDBOX:
     SUBMISSIONS["reads_solutions_and_hidden"] = (STUB + STEAL, "ok", 0)
@@ -88,7 +90,7 @@ def test_every_submission_gets_a_row_with_the_points_its_code_earns(graded_batch
 
 
 def test_batch_finishes_within_its_bound(graded_batch):
-    # Bound: 12 submissions, import limit 2 s and 2 s per check; the hangs cost at most a
+    # Bound: 13 submissions, import limit 2 s and 2 s per check; the hangs cost at most a
     # few limits each, so the whole batch stays far below one minute on this machine.
     assert graded_batch[3] < 60
 
@@ -125,3 +127,57 @@ def test_runner_copy_holds_no_expectations_or_solutions(tmp_path):
     runner = batch.build_runner(tmp_path / "runner")
     assert not (runner / "grader" / "expected").exists() and not (runner / "solutions").exists()
     assert (runner / "grader" / "checks" / "a0_warmup_hidden.py").is_file()
+
+
+# Leaves a process behind (its own session, orphaned) that for 15 s overwrites every submission
+# it can reach next to its own folder with the stub, and empties their results.
+LEAVES_A_PROCESS = STUB.replace("import numpy as np\n", f'''import numpy as np
+import os, pathlib, time
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        beside, end = pathlib.Path.cwd().parent.parent, time.time() + 15
+        while time.time() < end:
+            for target in beside.glob("*/submission/a0_warmup/montecarlo.py"):
+                try:
+                    target.write_text({STUB!r})
+                    (target.parents[2] / "student-side.jsonl").write_text("")
+                except OSError:
+                    pass
+            time.sleep(0.005)
+    os._exit(0)
+''')
+
+
+def test_a_process_left_behind_cannot_touch_the_next_submission(tmp_path):
+    root = tmp_path / "subs"
+    for name, source in {"a_leaves_a_process": LEAVES_A_PROCESS, "b_solution": SOLUTION}.items():
+        (root / name / "a0_warmup").mkdir(parents=True)
+        (root / name / "a0_warmup" / "montecarlo.py").write_text(source)
+    book, _ = batch.grade_batch(root, tmp_path / "book.csv", ["a0_warmup"], wall=60, memory_mb=2048,
+                                check_timeout=2, progress=False)
+    assert book.set_index("submission")["total"].to_dict() == {"a_leaves_a_process": 0,
+                                                               "b_solution": SUBMISSIONS["solution"][2]}
+
+
+def test_a_forked_child_and_a_new_process_grade_alike(graded_batch, tmp_path):
+    """The template (the default) and a new Python per submission give the same rows."""
+    names = sorted(["solution", "loop_in_exercise", "os_exit_at_import", "allocates_10_GB", "patches_grader"])
+    root = make_batch(tmp_path / "subs", names)
+    book, _ = batch.grade_batch(root, tmp_path / "book.csv", ["a0_warmup"], wall=60, memory_mb=2048,
+                                check_timeout=2, progress=False, isolation="process")
+    templated = graded_batch[0].loc[names].reset_index()
+    pd.testing.assert_frame_equal(book.drop(columns="seconds"), templated.drop(columns="seconds"))
+
+
+@pytest.mark.slow
+def test_a_forked_child_grades_a_trax_assignment_like_the_grader_in_process(tmp_path):
+    """Assignment 1 imports Trax: the template preloads it (no JAX backend before forking) and
+    its forked child scores the reference solution and a slip as grading in-process does."""
+    from benchmarks.batch_grading import make_submissions
+    subs = make_submissions(tmp_path / "subs", ["a1_gru"], 3)  # solution, stub, slip
+    book, specs = batch.grade_batch(tmp_path / "subs", tmp_path / "book.csv", ["a1_gru"], progress=False)
+    totals = book.set_index("submission")["total"]
+    assert totals[subs[0].name] == sum(batch.max_points(specs).values())
+    assert totals[subs[2].name] == grade(subs[2], ["a1_gru"]).score.points
+    assert totals[subs[0].name] > totals[subs[2].name] > totals[subs[1].name] == 0

@@ -1,4 +1,5 @@
-"""Sharded batch grading: shard arithmetic, the scheduler manifests in deploy/, and merging."""
+"""Sharded batch grading: shard arithmetic, the Slurm array in deploy/slurm, and merging
+(the scripts run for real in tests/test_slurm.py; the Kubernetes Job in tests/test_kubernetes.py)."""
 import re
 
 import pandas as pd
@@ -8,7 +9,6 @@ from conftest import REPO
 from grader.shards import ShardError, label_shard, merge, parse_shard, shard_of
 
 SLURM = REPO / "deploy/slurm/grade.sbatch"
-KUBERNETES = REPO / "deploy/kubernetes/grade-job.yaml"
 
 
 def test_parse_shard_reads_k_of_n_or_takes_k_from_the_scheduler():
@@ -42,8 +42,8 @@ def manifest_shards(text, pattern):
 def test_slurm_array_covers_every_shard_once_within_its_memory():
     text = SLURM.read_text()
     first, last = map(int, re.search(r"#SBATCH --array=(\d+)-(\d+)", text).groups())
-    n = manifest_shards(text, r"SHARDS=(\d+)")
-    assert re.search(r'--shard "\$SHARDS"', text)
+    assert re.search(r'--shard "\$SLURM_ARRAY_TASK_COUNT"', text)  # N follows the array
+    n = last - first + 1
     ks = [parse_shard(str(n), environ={"SLURM_ARRAY_TASK_ID": str(i), "SLURM_ARRAY_TASK_MIN": str(first)})[0]
           for i in range(first, last + 1)]
     assert sorted(ks) == list(range(n))
@@ -51,15 +51,11 @@ def test_slurm_array_covers_every_shard_once_within_its_memory():
     assert jobs * memory <= manifest_shards(text, r"#SBATCH --mem=(\d+)G") * 1024
 
 
-def test_kubernetes_indexed_job_covers_every_shard_once_within_its_memory():
-    text = KUBERNETES.read_text()
-    assert re.search(r"completionMode: Indexed", text)
-    completions = manifest_shards(text, r"completions: (\d+)")
-    n = manifest_shards(text, r"--shard (\d+)")
-    ks = [parse_shard(str(n), environ={"JOB_COMPLETION_INDEX": str(i)})[0] for i in range(completions)]
-    assert sorted(ks) == list(range(n))
-    jobs, memory = (manifest_shards(text, p) for p in (r"--jobs (\d+)", r"--memory (\d+)"))
-    assert jobs * memory <= manifest_shards(text, r"limits: \{memory: (\d+)Gi\}") * 1024
+def test_a_stepped_slurm_array_still_numbers_its_shards_from_zero():
+    ids = range(3, 20, 4)  # --array=3-19:4, 5 tasks
+    env = {"SLURM_ARRAY_TASK_MIN": "3", "SLURM_ARRAY_TASK_STEP": "4"}
+    ks = [parse_shard("5", environ={**env, "SLURM_ARRAY_TASK_ID": str(i)})[0] for i in ids]
+    assert ks == list(range(5))
 
 
 def fake_book(names):
