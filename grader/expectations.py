@@ -9,7 +9,7 @@
   exercise it fails and what it returns there — with its hint (:func:`mistake_signatures`;
   matched when grading by :mod:`grader.hints`);
 
-and in ``grader/replays/``, ``<module>.json``: the recorded calls of the other exercises'
+and in ``grader/checks/``, ``<module>.json`` beside each check module: the recorded calls of the other exercises'
 functions that checks replay (:mod:`grader.replay`).
 
 ``tests/test_expectations.py`` regenerates all but the hints in memory and fails on any drift.
@@ -83,7 +83,7 @@ def load_calls(assignment):
 
 
 def write_replays(replays, directory=None):
-    """Store each check module's recorded calls in ``grader/replays/`` (or ``directory``),
+    """Store each check module's recorded calls beside the check modules (or in ``directory``),
     removing the file of a module whose checks replay nothing; return the files written."""
     written = []
     for module_name, recorded in replays.items():

@@ -11,8 +11,8 @@ check with what the reference solution returned on the same call:
   every call of a replayed function is stored with its arguments, the state of the random
   generators it may draw from (generators passed to it, Python's ``random``, NumPy's global
   generator), what it returned and how it left those generators, in
-  ``grader/replays/<check module>.json`` (outside ``grader/expected/``: the sandboxed student
-  side of batch grading runs without expectations but needs these).
+  ``grader/checks/<check module>.json`` beside the check module (not in ``grader/expected/``:
+  the sandboxed student side of batch grading runs without expectations but needs these).
 * **Replayed when grading**: a call whose arguments and generator states match a recorded call
   (numbers within :data:`RTOL` / :data:`ATOL`, computed another way in floating point still
   match) returns the recorded result and leaves the generators as the reference left them,
@@ -46,10 +46,13 @@ import types
 import numpy as np
 
 from grader import plain
-from grader.registry import GRADER_DIR
+from grader.registry import CHECKS_DIR
 from grader.tracing import substituted, untraced
 
-REPLAY_DIR = GRADER_DIR / "replays"
+#: Next to the check modules (``grader/checks/<check module>.json``): wherever a copy of the
+#: grader carries an assignment's check modules (student bundle: the public ones; Gradescope:
+#: that assignment's; batch grading's sandboxed student side: all), it carries their replays.
+REPLAY_DIR = CHECKS_DIR
 #: Tolerance for matching floating-point arguments with the recorded ones.
 RTOL, ATOL = 1e-5, 1e-7
 #: Most MT19937 words a recorded call may draw (counted to restore the state after a replay).
