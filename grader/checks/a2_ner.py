@@ -21,7 +21,7 @@ ASSIGNMENT = Assignment(
                "BiLSTM_NER", "crf_sequence_score", "crf_log_partition", "viterbi_decode"])
 check = ASSIGNMENT.check
 MODEL_TOL = dict(rtol=1e-4, atol=1e-5)
-PREDICT_CALLS = ["sentences_to_ids"]  # predict converts words with the student's function
+PREDICT_CALLS = ["sentences_to_ids"]  # predict converts words with it: its checks replay the reference's
 
 
 # --- Part A: data --------------------------------------------------------------------------
@@ -331,18 +331,25 @@ def word_to_tag_model(vocab, tag_of_word, tag_map):
 PREDICT_TAGS = {"Peter": "B-per", "Paris": "B-geo", "visited": "O", "UNK": "I-per", "<PAD>": "O"}
 
 
-@check("predict", points=2, depends_on=PREDICT_CALLS, judge=equals(["B-per", "O", "I-per", "B-geo"], "tags"))
+@check("predict", points=2, replay=PREDICT_CALLS, judge=equals(["B-per", "O", "I-per", "B-geo"], "tags"))
 def predict_with_unknown_word(mod):
     """'Peter visited Rome Paris' with a model that tags each word id with a fixed tag (Rome is UNK)"""
     model = word_to_tag_model(VOCAB, PREDICT_TAGS, TAGS)
     return list(mod.predict("Peter visited Rome Paris", model, VOCAB, TAGS))
 
 
-@check("predict", points=1, depends_on=PREDICT_CALLS, judge=equals(["B-per", "O", "B-geo"], "tags"))
+@check("predict", points=1, replay=PREDICT_CALLS, judge=equals(["B-per", "O", "B-geo"], "tags"))
 def predict_splits_on_whitespace(mod):
     """a string with extra spaces and a tab is split on whitespace"""
     model = word_to_tag_model(VOCAB, PREDICT_TAGS, TAGS)
     return list(mod.predict("  Peter  visited\tParis ", model, VOCAB, TAGS))
+
+
+@check("predict", points=1, replay=PREDICT_CALLS, judge=equals(["B-per", "O", "B-geo"], "tags"))
+def predict_list_of_words(mod):
+    """a sentence given as a list of words is tagged as it is (no splitting)"""
+    model = word_to_tag_model(VOCAB, PREDICT_TAGS, TAGS)
+    return list(mod.predict(["Peter", "visited", "Paris"], model, VOCAB, TAGS))
 
 
 # --- Part E: the LSTM cell -----------------------------------------------------------------
@@ -508,6 +515,16 @@ def crf_log_partition_ignores_pads(mod):
     changed = np.where(mask[..., None] > 0, emissions, 7.0).astype(np.float32)
     return {"original": np.asarray(mod.crf_log_partition(emissions, mask, transitions)),
             "changed": np.asarray(mod.crf_log_partition(changed, mask, transitions))}
+
+
+@check("crf_log_partition", points=1, judge=against_brute_force(
+    brute_force_log_partition, "log Z with large scores (brute force)", rtol=1e-5, atol=1e-3))
+def crf_log_partition_large_scores(mod):
+    """log Z stays finite and exact when scores are large (emissions and transitions × 60: exp() of them overflows float32)"""
+    emissions, _, mask, transitions = crf_case(2, 4, 3, [4, 3], seed=7)
+    emissions, transitions = emissions * 60.0, transitions * 60.0
+    result = np.asarray(mod.crf_log_partition(emissions, mask, transitions))
+    return {"result": result, "inputs": [emissions, mask, transitions]}
 
 
 @check("crf_sequence_score", points=1, judge=against_brute_force(
