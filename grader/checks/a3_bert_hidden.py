@@ -5,13 +5,16 @@ import tempfile
 import numpy as np
 
 from grader.api import Fail
-from grader.checks.a3_bert import (ASSIGNMENT, INSTANCES_CALL, MODEL_TOL, PRETRAINER_CALLS,
-                                   RANDOM_NEXT_BAND_LONG, TRAINING_CALLS, TRAINING_INSTANCES_CALL,
-                                   VOCAB_WORDS, WhitespaceTokenizer, X, as_plain, corpus,
-                                   counted_batches, masking_statistics, pair_statistics,
-                                   plain_features, predictions_laid_out, run, small_instance,
-                                   sound_pairs, stand_in_pretrainer, toy_features, truncated,
-                                   WORD_TOKENS, whole_word_statistics, whole_words_laid_out)
+from grader.checks.bert import ASSIGNMENT, MODEL_TOL
+from grader.checks.bert.instances import (INSTANCES_CALL, RANDOM_NEXT_BAND_LONG,
+                                          TRAINING_INSTANCES_CALL, WhitespaceTokenizer, as_plain,
+                                          corpus, pair_statistics, plain_features, small_instance,
+                                          sound_pairs, toy_features)
+from grader.checks.bert.masking import (VOCAB_WORDS, WORD_TOKENS, masking_statistics,
+                                        predictions_laid_out, truncated, whole_word_statistics,
+                                        whole_words_laid_out)
+from grader.checks.bert.model import PRETRAINER_CALLS, X, run
+from grader.checks.bert.training import TRAINING_CALLS, counted_batches, stand_in_pretrainer
 from grader.checks.common import log_probabilities, log_softmax, shape_and_total
 
 check = ASSIGNMENT.check
