@@ -73,6 +73,9 @@ class Check:
     defined_in: str = ""
     #: Other exercises whose student functions the check calls (it says so when they fail).
     depends_on: tuple = ()
+    #: Student functions of other exercises answered by the reference's recorded results
+    #: (:mod:`grader.replay`).
+    replay: tuple = ()
 
     @property
     def id(self):
@@ -113,12 +116,15 @@ class Assignment:
 
     def check(self, exercise, points=1.0, hidden=False, timeout=DEFAULT_TIMEOUT, rtol=1e-6,
               atol=1e-8, exact_dtype=False, subject="result", judge=None, name=None, depends_on=(),
-              defined_in=None):
+              replay=(), defined_in=None):
         """Decorator declaring a check; the function's docstring is its description.
 
         A check grades its own exercise: collaborators it needs come from the check, not from
         the student's other exercises. Where it must call another exercise's student function,
-        ``depends_on`` names that exercise, so a failure there is reported first.
+        ``replay`` names that function: during the check it answers with the reference's
+        recorded results (:mod:`grader.replay`). Only where that cannot work (a class or layer
+        of another exercise), ``depends_on`` names the exercise, so a failure there is
+        reported first.
 
         A hidden check's description is shown to students when it fails, so it must
         say what is tested without revealing inputs or expected values.
@@ -132,7 +138,7 @@ class Assignment:
             chk = Check(self, exercise, name or student_side.__name__, student_side, description,
                         points, hidden, timeout, rtol, atol, exact_dtype, subject, judge,
                         defined_in=defined_in or student_side.__module__,
-                        depends_on=tuple(depends_on))
+                        depends_on=tuple(depends_on), replay=tuple(replay))
             ex = self.exercises.setdefault(exercise, Exercise(exercise))
             if any(c.name == chk.name for c in ex.checks):
                 raise ValueError(f"duplicate check {chk.id}")

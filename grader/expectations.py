@@ -6,9 +6,12 @@
 * ``<assignment>.calls.json``: which student functions each check calls there
   (:mod:`grader.tracing`; exercise isolation is tested on it);
 * ``<assignment>.hints.json``: what each catalogued mistake returns on the public checks of
-  its exercise, with its hint (:mod:`grader.hints`).
+  its exercise, with its hint (:mod:`grader.hints`);
 
-``tests/test_expectations.py`` regenerates the first two in memory and fails on any drift.
+and in ``grader/replays/``, ``<module>.json``: the recorded calls of the other exercises'
+functions that checks replay (:mod:`grader.replay`).
+
+``tests/test_expectations.py`` regenerates all but the hints in memory and fails on any drift.
 
 The files are byte-stable: regenerating them from an unchanged solution rewrites the same bytes.
 XLA's CPU backend splits its work across a thread pool as large as the number of CPUs the
@@ -20,7 +23,7 @@ import os
 import sys
 from pathlib import Path
 
-from grader import hints, plain
+from grader import hints, plain, replay
 from grader.registry import EXPECTED_DIR, REPO, expectation_path, load_spec
 from grader.runner import Status, import_modules, run_student_side
 from grader.tracing import calls_into
@@ -41,27 +44,30 @@ def one_cpu():
     return True
 
 
-def compute_with_calls(assignment, solutions=SOLUTIONS, exercises=None):
-    """``({check module name: {check.expectation_key: plain data}}, {check id: [called names]})``
-    from the reference solution (only the checks of ``exercises`` when given)."""
+def compute_recorded(assignment, solutions=SOLUTIONS, exercises=None):
+    """``(values, calls, replays)`` from the reference solution (only the checks of
+    ``exercises`` when given): ``values`` is ``{check module name: {check.expectation_key:
+    plain data}}``, ``calls`` ``{check id: [called names]}`` and ``replays`` ``{check module
+    name: {check.expectation_key: {function: [recorded calls]}}}`` (checks that replay only)."""
     spec, module_names = load_spec(assignment)
     modules = import_modules(spec.modules, solutions / assignment, timeout=600)  # Trax, maybe on one busy CPU
     out, calls = {name: {} for name in module_names}, {}
+    replays = {name: {} for name in module_names}
     for check in spec.checks():
         if exercises and check.exercise not in exercises:
             continue
-        with calls_into(modules) as called:
+        with calls_into(modules) as called, replay.recording(replays[check.defined_in]):
             outcome = run_student_side(check, modules, roots=[solutions])
         if outcome.status != Status.DATA:
             raise ExpectationError(f"reference solution fails {check.id}: {outcome.message}")
         out[check.defined_in][check.expectation_key] = outcome.value
         calls[check.id] = sorted(called)
-    return out, calls
+    return out, calls, replays
 
 
 def compute(assignment, solutions=SOLUTIONS, exercises=None):
     """{check module name: {check.expectation_key: plain data}} from the reference solution."""
-    return compute_with_calls(assignment, solutions, exercises)[0]
+    return compute_recorded(assignment, solutions, exercises)[0]
 
 
 def calls_path(assignment):
@@ -72,6 +78,23 @@ def load_calls(assignment):
     """The stored ``{check id: [student functions it calls]}`` of ``assignment``."""
     path = calls_path(assignment)
     return plain.loads(path.read_text()) if path.is_file() else {}
+
+
+def write_replays(replays, directory=None):
+    """Store each check module's recorded calls in ``grader/replays/`` (or ``directory``),
+    removing the file of a module whose checks replay nothing; return the files written."""
+    written = []
+    for module_name, recorded in replays.items():
+        path = replay.replay_path(module_name)
+        path = path if directory is None else directory / path.name
+        if recorded:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(plain.dumps(recorded, compact=True))
+            written.append(path)
+        elif directory is None and path.is_file():
+            path.unlink()
+    replay.forget_stored()
+    return written
 
 
 def has_mistakes(assignment):
@@ -90,15 +113,16 @@ def write(assignment, directory=None, exercises=None, with_hints=True):
     the module docstring)."""
     one_cpu()
     written = []
-    values_by_module, calls = compute_with_calls(assignment, exercises=exercises)
+    values_by_module, calls, replays = compute_recorded(assignment, exercises=exercises)
     for module_name, values in values_by_module.items():
         path = expectation_path(module_name)
         path = path if directory is None else Path(directory) / path.name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(plain.dumps(values))
         written.append(path)
-    if exercises:  # calls and hints are stored for whole assignments only
+    if exercises:  # calls, replays and hints are stored for whole assignments only
         return written
+    written += write_replays(replays, None if directory is None else Path(directory))
     directory = EXPECTED_DIR if directory is None else Path(directory)
     path = directory / calls_path(assignment).name
     path.write_text(plain.dumps(calls))

@@ -53,9 +53,10 @@ def _decode(value):
     return value
 
 
-def dumps(value):
-    """JSON text for plain data (stable key order, one entry per line at the top level)."""
-    return json.dumps(_encode(to_plain(value)), indent=1, sort_keys=True, allow_nan=False) + "\n"
+def dumps(value, compact=False):
+    """JSON text for plain data (stable key order; one entry per line unless ``compact``)."""
+    layout = dict(separators=(",", ":")) if compact else dict(indent=1)
+    return json.dumps(_encode(to_plain(value)), sort_keys=True, allow_nan=False, **layout) + "\n"
 
 
 def loads(text):

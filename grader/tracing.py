@@ -11,13 +11,54 @@ import functools
 import inspect
 
 
+_paused = []  # non-empty while calls are not recorded (see :func:`untraced`)
+
+
 def _recorded(function, name, into):
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        into.add(name)
+        if not _paused:
+            into.add(name)
         return function(*args, **kwargs)
     wrapper.__signature__ = inspect.signature(function)  # e.g. tl.Fn reads it
     return wrapper
+
+
+@contextlib.contextmanager
+def untraced():
+    """Record no calls inside the block (a replayed collaborator's own calls: when grading,
+    the replay answers for it and they do not happen)."""
+    _paused.append(True)
+    try:
+        yield
+    finally:
+        _paused.pop()
+
+
+@contextlib.contextmanager
+def substituted(patches):
+    """Inside the block, ``owner.attribute`` is ``replacement`` for each ``(owner, attribute,
+    replacement)`` of ``patches``; a module function's default argument bound to a replaced
+    function (``line_to_tensor=line_to_tensor``, bound at definition) is replaced too."""
+    originals = [(owner, attr, getattr(owner, attr)) for owner, attr, _ in patches]
+    replacing = {original: new for (_, _, original), (_, _, new) in zip(originals, patches)}
+    modules = {owner for owner, _, _ in patches if inspect.ismodule(owner)}
+    with_defaults = [fn for module in modules for fn in vars(module).values()
+                     if inspect.isfunction(fn) and fn.__defaults__
+                     and any(inspect.isfunction(d) and d in replacing for d in fn.__defaults__)]
+    defaults = {fn: fn.__defaults__ for fn in with_defaults}
+    for owner, attr, new in patches:
+        setattr(owner, attr, new)
+    for fn in with_defaults:
+        fn.__defaults__ = tuple(replacing.get(d, d) if inspect.isfunction(d) else d
+                                for d in fn.__defaults__)
+    try:
+        yield
+    finally:
+        for owner, attr, original in originals:
+            setattr(owner, attr, original)
+        for fn, saved in defaults.items():
+            fn.__defaults__ = saved
 
 
 @contextlib.contextmanager
@@ -33,20 +74,9 @@ def recording_calls(module, into):
             patched.append((module, name, obj))
         elif inspect.isclass(obj):
             patched.extend((obj, attr, fn) for attr, fn in vars(obj).items() if inspect.isfunction(fn))
-    wrappers = {fn: _recorded(fn, owner.__name__ if inspect.isclass(owner) else attr, into)
-                for owner, attr, fn in patched}
-    defaults = {fn: fn.__defaults__ for fn in wrappers}
-    for owner, attr, fn in patched:
-        setattr(owner, attr, wrappers[fn])
-        if fn.__defaults__:  # e.g. ``line_to_tensor=line_to_tensor``, bound at definition
-            fn.__defaults__ = tuple(wrappers.get(d, d) if inspect.isfunction(d) else d
-                                    for d in fn.__defaults__)
-    try:
+    with substituted([(owner, attr, _recorded(fn, owner.__name__ if inspect.isclass(owner) else attr, into))
+                      for owner, attr, fn in patched]):
         yield into
-    finally:
-        for owner, attr, fn in patched:
-            setattr(owner, attr, fn)
-            fn.__defaults__ = defaults[fn]
 
 
 @contextlib.contextmanager

@@ -1,14 +1,14 @@
 """Stored expectations are exactly what the reference solutions produce today."""
 import pytest
 
-from grader import expectations
+from grader import expectations, plain, replay
 from grader.compare import compare
 from grader.registry import available_assignments, load_expectations
 
 
 @pytest.mark.parametrize("assignment", available_assignments())
 def test_stored_expectations_match_a_fresh_run_of_the_solutions(assignment):
-    fresh, calls = expectations.compute_with_calls(assignment)
+    fresh, calls, replays = expectations.compute_recorded(assignment)
     for module_name, values in fresh.items():
         stored = load_expectations(module_name)
         assert sorted(stored) == sorted(values), (
@@ -19,3 +19,9 @@ def test_stored_expectations_match_a_fresh_run_of_the_solutions(assignment):
     assert expectations.load_calls(assignment) == calls, (
         f"{assignment}: the student functions the checks call have changed; run "
         "`./run python -m grader expect`")
+    for module_name, recorded in replays.items():
+        path = replay.replay_path(module_name)
+        stored = plain.loads(path.read_text()) if path.is_file() else {}
+        assert replay.same(plain.loads(plain.dumps(recorded)), stored), (
+            f"{module_name}: the calls the checks replay have changed; run "
+            "`./run python -m grader expect`")

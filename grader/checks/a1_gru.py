@@ -19,7 +19,7 @@ ASSIGNMENT = Assignment(
                "generate"])
 check = ASSIGNMENT.check
 MODEL_TOL = dict(rtol=1e-4, atol=1e-5)
-#: The student functions generate calls besides its own (declared on its checks).
+#: The student functions of other exercises generate calls: its checks replay the reference's.
 GENERATE_CALLS = ["line_to_tensor", "gumbel_sample"]
 
 
@@ -381,13 +381,13 @@ def chain_model():
     return lookup_model(logits)
 
 
-@check("generate", points=1, depends_on=GENERATE_CALLS, judge=equals("bc", "generated text"))
+@check("generate", points=1, replay=GENERATE_CALLS, judge=equals("bc", "generated text"))
 def generate_stops_at_eos(mod):
     """greedy continuation of 'a' by a model that spells 'b', 'c', then EOS: returns 'bc'"""
     return mod.generate(chain_model(), "a", 10, temperature=0.0)
 
 
-@check("generate", points=1, depends_on=GENERATE_CALLS, judge=equals(7, "length of generated text"))
+@check("generate", points=1, replay=GENERATE_CALLS, judge=equals(7, "length of generated text"))
 def generate_respects_num_chars(mod):
     """returns at most num_chars characters (7) when EOS never comes"""
     return len(mod.generate(chain_model(), "p", 7, temperature=0.0))
@@ -403,7 +403,7 @@ def reference_gru(seed, vocab=128, d_model=16):
                           GRU_WEIGHT_SCALE)
 
 
-@check("generate", points=2, depends_on=GENERATE_CALLS, subject="generated text", timeout=300)
+@check("generate", points=2, replay=GENERATE_CALLS, subject="generated text", timeout=300)
 def generate_with_gru_state(mod):
     """greedy text from a small GRU in predict mode: the GRU state carries the prefix"""
     return mod.generate(reference_gru(seed=8), "the ", 20, temperature=0.0)
@@ -416,7 +416,7 @@ def _same_text_twice(got, expected):
     return compare(got, expected, name="texts of two calls")
 
 
-@check("generate", points=1, depends_on=GENERATE_CALLS, judge=_same_text_twice, timeout=300)
+@check("generate", points=1, replay=GENERATE_CALLS, judge=_same_text_twice, timeout=300)
 def generate_resets_state(mod):
     """two calls on the same model give the same greedy text: each call starts from an empty GRU state"""
     model = reference_gru(seed=8)

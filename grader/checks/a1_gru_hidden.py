@@ -89,7 +89,7 @@ def gumbel_temperature(mod):
     return {"frequencies": np.bincount(draws, minlength=3) / len(draws), "target": target}
 
 
-@check("generate", points=1, depends_on=GENERATE_CALLS, hidden=True, subject="generated text", timeout=300)
+@check("generate", points=1, replay=GENERATE_CALLS, hidden=True, subject="generated text", timeout=300)
 def generate_other_prefix(mod):
     """greedy text from another GRU and prefix"""
     return mod.generate(reference_gru(seed=9), "king ", 15, temperature=0.0)

@@ -21,7 +21,7 @@ ASSIGNMENT = Assignment(
                "BiLSTM_NER", "crf_sequence_score", "crf_log_partition", "viterbi_decode"])
 check = ASSIGNMENT.check
 MODEL_TOL = dict(rtol=1e-4, atol=1e-5)
-PREDICT_CALLS = ["sentences_to_ids"]  # predict converts words with the student's function
+PREDICT_CALLS = ["sentences_to_ids"]  # predict converts words with it: its checks replay the reference's
 
 
 # --- Part A: data --------------------------------------------------------------------------
@@ -331,14 +331,14 @@ def word_to_tag_model(vocab, tag_of_word, tag_map):
 PREDICT_TAGS = {"Peter": "B-per", "Paris": "B-geo", "visited": "O", "UNK": "I-per", "<PAD>": "O"}
 
 
-@check("predict", points=2, depends_on=PREDICT_CALLS, judge=equals(["B-per", "O", "I-per", "B-geo"], "tags"))
+@check("predict", points=2, replay=PREDICT_CALLS, judge=equals(["B-per", "O", "I-per", "B-geo"], "tags"))
 def predict_with_unknown_word(mod):
     """'Peter visited Rome Paris' with a model that tags each word id with a fixed tag (Rome is UNK)"""
     model = word_to_tag_model(VOCAB, PREDICT_TAGS, TAGS)
     return list(mod.predict("Peter visited Rome Paris", model, VOCAB, TAGS))
 
 
-@check("predict", points=1, depends_on=PREDICT_CALLS, judge=equals(["B-per", "O", "B-geo"], "tags"))
+@check("predict", points=1, replay=PREDICT_CALLS, judge=equals(["B-per", "O", "B-geo"], "tags"))
 def predict_splits_on_whitespace(mod):
     """a string with extra spaces and a tab is split on whitespace"""
     model = word_to_tag_model(VOCAB, PREDICT_TAGS, TAGS)

@@ -97,7 +97,7 @@ def entity_f1_wrong_type(mod):
     return dict(mod.entity_f1(scores_for(pred, 5), labels, 9, tags))
 
 
-@check("predict", points=1, depends_on=PREDICT_CALLS, hidden=True, judge=equals(["B-geo", "B-geo", "O"], "tags"))
+@check("predict", points=1, replay=PREDICT_CALLS, hidden=True, judge=equals(["B-geo", "B-geo", "O"], "tags"))
 def predict_word_list(mod):
     """a list of words (not a string), with unknown words"""
     vocab = {"in": 0, "Oslo": 1, "UNK": 2, "<PAD>": 3}
