@@ -4,7 +4,8 @@ import random
 
 from grader.api import Fail
 from grader.checks.bert import check
-from grader.checks.common import arguments_unchanged, changed_arguments, drawn_rng, equals
+from grader.checks.common import (arguments_unchanged, changed_arguments, drawn_rng, equals,
+                                  reproducible, under_other_global_seeds)
 
 VOCAB_WORDS = [f"v{i}" for i in range(100)]  # disjoint from the checks' tokens: random replacements show
 
@@ -75,21 +76,14 @@ def truncates_both_ends(mod):
     return {"front": front / 2000}
 
 
-def _same_runs(got, expected):
-    if got["runs"][0] != got["runs"][1]:
-        raise Fail("two truncations with random.Random(7) differed when Python's global random was "
-                   "seeded differently: draw from the rng argument (rng.random()), not from random")
-
-
-@check("truncate_seq_pair", points=1, judge=_same_runs)
+@check("truncate_seq_pair", points=1, judge=reproducible("truncations", "random.Random(7)"))
 def truncates_with_rng(mod):
     """the sides are drawn from the rng argument: the same rng seed gives the same truncation"""
-    def run(global_seed):
-        random.seed(global_seed)
+    def run():
         a, b = list(range(20)), list(range(100, 110))
         mod.truncate_seq_pair(a, b, 12, random.Random(7))
         return [a, b]
-    return {"runs": [run(1), run(2)]}
+    return {"runs": under_other_global_seeds(run)}
 
 
 TOKENS = ["[CLS]"] + [f"w{i}" for i in range(18)] + ["[SEP]"] + [f"u{i}" for i in range(20)] + ["[SEP]"]
@@ -183,6 +177,27 @@ def _shares(got, expected):
 def masking_80_10_10(mod):
     """over 3,000 draws: 80 % of chosen tokens become [MASK], 10 % stay, 10 % become a random word"""
     return masking_statistics(mod, TOKENS, 0.15, 20)
+
+
+@check("create_masked_lm_predictions", points=1, judge=predictions_laid_out(12))
+def masking_other_probability(mod):
+    """masked_lm_prob 0.3 (not the default 0.15): round(41 * 0.3) = 12 predictions"""
+    return masking_statistics(mod, TOKENS, 0.3, 20, draws=300)
+
+
+@check("create_masked_lm_predictions", points=1, judge=predictions_laid_out(1))
+def masking_at_least_one(mod):
+    """at least one prediction: a 10-token pair with masked_lm_prob 0.04 (round(0.4) = 0) gets max(1, 0) = 1"""
+    return masking_statistics(mod, SHORT, 0.04, 20, draws=50)
+
+
+@check("create_masked_lm_predictions", points=1, judge=reproducible("maskings", "random.Random(1)"))
+def masking_with_rng(mod):
+    """every choice is drawn from the rng argument: the same rng seed gives the same masking (20 predictions of a 41-token pair)"""
+    def run():
+        out = mod.create_masked_lm_predictions(list(TOKENS), 0.5, 20, VOCAB_WORDS, random.Random(1))
+        return [list(x) for x in out]
+    return {"runs": under_other_global_seeds(run)}
 
 
 # Whole-word masking (do_whole_word_mask) --------------------------------------------------

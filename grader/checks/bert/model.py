@@ -6,10 +6,15 @@ from grader.api import Fail
 from grader.checks.bert import MODEL_TOL, check
 from grader.checks.common import (initialised, layer_names, log_probabilities, outputs,
                                   pads_ignored, random_weights, scaled_weights, shape_and_total,
-                                  weight_shapes)
+                                  stand_in_embeddings, stand_in_encoder_block, stand_in_mlm_head,
+                                  stand_in_nsp_head, stand_in_pooler, with_stand_ins, weight_shapes)
 from grader.compare import compare
 
-PRETRAINER_CALLS = ["BertEmbeddings", "EncoderBlock", "Pooler", "NSPHead", "MLMHead"]
+#: The checks' stand-ins for the layers of other exercises that BERTPretrainer builds on: its
+#: checks grade how it puts layers together, whatever the student's layers do.
+PRETRAINER_STAND_INS = {"BertEmbeddings": stand_in_embeddings, "EncoderBlock": stand_in_encoder_block,
+                        "Pooler": stand_in_pooler, "NSPHead": stand_in_nsp_head,
+                        "MLMHead": stand_in_mlm_head}
 
 
 V, D, L = 23, 8, 7
@@ -111,6 +116,14 @@ def encoder_dropouts(mod):
     def modes(mode):
         return [layer._mode for layer in find_layers(block(mod, mode), lambda l: l.name == "Dropout")]
     return {"train": modes("train"), "eval": modes("eval")}
+
+
+@check("EncoderBlock", points=1, subject="rates of the Dropout layers")
+def encoder_dropout_rate(mod):
+    """the dropout argument (0.3 here, not the default) is the rate of every Dropout layer"""
+    from course.trax_utils import find_layers
+    layer = mod.EncoderBlock(D, 16, 2, dropout=0.3, mode="train")
+    return [float(d._initial_rate) for d in find_layers(layer, lambda l: l.name == "Dropout")]
 
 
 @check("EncoderBlock", points=1, subject="(x, mask)", **MODEL_TOL)
@@ -218,9 +231,11 @@ def mlm_head_gathers(mod):
             "changed_by_used": float(np.abs(outputs(layer, (used, table, pos)) - base).max())}
 
 
-def pretrainer(mod, mode="eval", dropout=0.1):
-    return mod.BERTPretrainer(V, d_model=D, n_layers=2, n_heads=2, d_ff=16, max_len=16,
-                              dropout=dropout, mode=mode)
+def pretrainer(mod, mode="eval", dropout=0.1, **sizes):
+    """The student's BERTPretrainer built on the checks' stand-in layers (not the student's)."""
+    sizes = {"d_model": D, "n_layers": 2, "n_heads": 2, "d_ff": 16, "max_len": 16, **sizes}
+    with with_stand_ins(mod, PRETRAINER_STAND_INS):
+        return mod.BERTPretrainer(V, dropout=dropout, mode=mode, **sizes)
 
 
 BATCH = (IDS, SEG, MASK, POS)
@@ -233,7 +248,7 @@ def _outputs(got, expected):
                    name="sums of exp(outputs) (log-probabilities)")
 
 
-@check("BERTPretrainer", points=1, depends_on=PRETRAINER_CALLS, judge=_outputs)
+@check("BERTPretrainer", points=1, judge=_outputs)
 def pretrainer_outputs(mod):
     """(ids, segments, mask, positions) → (mlm (batch, P, vocab), nsp (batch, 2)) log-probabilities"""
     mlm, nsp = run(pretrainer(mod), BATCH)
@@ -247,14 +262,14 @@ def _one_table(got, expected):
                    "the MLM output must reuse the token embedding table (tied), not hold its own")
 
 
-@check("BERTPretrainer", points=1, depends_on=PRETRAINER_CALLS, judge=_one_table)
+@check("BERTPretrainer", points=1, judge=_one_table)
 def pretrainer_tied(mod):
     """one (vocab, d_model) table serves the input embedding and the MLM output (tied weights)"""
     model = initialised(pretrainer(mod), BATCH)
     return {"tables": sum(s in [(V, D), (D, V)] for s in weight_shapes(model))}
 
 
-@check("BERTPretrainer", points=1, depends_on=PRETRAINER_CALLS, judge=pads_ignored(
+@check("BERTPretrainer", points=1, judge=pads_ignored(
     "outputs", rtol=0, atol=1e-5, hint="the attention must ignore padded keys (input_mask 0)"))
 def pretrainer_ignores_pads(mod):
     """changing the tokens at padded positions (input_mask 0) does not change the outputs"""
@@ -264,13 +279,13 @@ def pretrainer_ignores_pads(mod):
     return {"original": outputs(model, BATCH), "changed": outputs(model, (changed, SEG, MASK, POS))}
 
 
-@check("BERTPretrainer", points=1, depends_on=PRETRAINER_CALLS, subject="(mlm, nsp)", **MODEL_TOL)
+@check("BERTPretrainer", points=1, subject="(mlm, nsp)", **MODEL_TOL)
 def pretrainer_values(mod):
     """eval-mode outputs for a fixed batch and fixed initial weights"""
     return run(pretrainer(mod), BATCH, seed=13)
 
 
-@check("BERTPretrainer", points=1, depends_on=PRETRAINER_CALLS, timeout=300, judge=pads_ignored(
+@check("BERTPretrainer", points=1, timeout=300, judge=pads_ignored(
     "outputs in mode='train' with dropout=0", rtol=0, atol=1e-5,
     hint="pass the dropout argument on to the embeddings and every encoder block"))
 def pretrainer_passes_dropout_on(mod):

@@ -7,11 +7,11 @@ import numpy as np
 from grader.api import Fail
 from grader.checks.bert import check
 from grader.checks.bert.model import D, V
-from grader.checks.common import equals, log_softmax, loop_summary, pads_ignored, trax_api
+from grader.checks.common import (equals, log_softmax, loop_summary, pads_ignored, with_stand_ins,
+                                  trax_api)
 from grader.compare import compare
 from grader.memo import shared
 
-TRAINING_CALLS = ["pretraining_loss", "accuracy_metrics"]  # through the loss and metric layers
 
 
 def loss_inputs(seed=14):
@@ -37,13 +37,35 @@ def _loss(got, expected):
                    name="(mlm_loss, nsp_loss, pretraining_loss)")
 
 
+def losses(mod, inputs):
+    """The student's three losses on ``inputs`` = (mlm, nsp, ids, weights, labels), with the inputs
+    (for :func:`_loss`)."""
+    mlm, nsp, ids, weights, labels = inputs
+    result = [float(mod.mlm_loss(mlm, ids, weights)), float(mod.nsp_loss(nsp, labels)),
+              float(mod.pretraining_loss(mlm, nsp, ids, weights, labels))]
+    return {"result": result, "inputs": list(inputs)}
+
+
 @check("pretraining_loss", points=2, judge=_loss)
 def loss_values(mod):
     """MLM = Σ w·nll / (Σ w + 1e-5), NSP = mean cross-entropy (label 1 = random), total = their sum"""
-    mlm, nsp, ids, weights, labels = loss_inputs()
-    result = [float(mod.mlm_loss(mlm, ids, weights)), float(mod.nsp_loss(nsp, labels)),
-              float(mod.pretraining_loss(mlm, nsp, ids, weights, labels))]
-    return {"result": result, "inputs": [mlm, nsp, ids, weights, labels]}
+    return losses(mod, loss_inputs())
+
+
+def confident_inputs():
+    """Loss inputs in float32 of a confident model whose labels are its least likely classes:
+    log-probabilities of the labels far below −100, where exp() underflows to 0."""
+    rng = np.random.default_rng(17)
+    mlm = log_softmax(80 * rng.standard_normal((2, 3, 5))).astype(np.float32)
+    nsp = log_softmax(np.array([[60.0, -60.0], [-70.0, 70.0]])).astype(np.float32)
+    weights = np.array([[1.0, 1.0, 0.0], [1.0, 0.0, 0.0]], np.float32)
+    return mlm, nsp, mlm.argmin(-1), weights, nsp.argmin(-1)
+
+
+@check("pretraining_loss", points=1, judge=_loss)
+def loss_confident_predictions(mod):
+    """confident wrong predictions (label log-probabilities below −100, float32): the losses stay finite and exact"""
+    return losses(mod, confident_inputs())
 
 
 @check("pretraining_loss", points=1, judge=pads_ignored("MLM loss", rtol=1e-6))
@@ -110,16 +132,45 @@ TRAIN_CONFIG = {"learning_rate": 0.003, "warmup_steps": 100, "n_eval_batches": 2
                 "steps_per_checkpoint": 2}
 
 
+def loss_stand_ins():
+    """Stand-ins for the loss and the metrics (exercises of their own) while train_model runs:
+    scalars of the same arguments, not the real losses, so that train_model is graded alone."""
+    jnp = trax_api().jnp
+
+    def mlm_loss(log_probs, ids, weights):
+        return -jnp.mean(log_probs)
+
+    def nsp_loss(log_probs, labels):
+        return -jnp.mean(log_probs)
+
+    def pretraining_loss(mlm, nsp, ids, weights, labels):
+        return mlm_loss(mlm, ids, weights) + nsp_loss(nsp, labels)
+
+    def mlm_accuracy(log_probs, ids, weights):
+        return jnp.mean(jnp.exp(log_probs))
+
+    def nsp_accuracy(log_probs, labels):
+        return jnp.mean(jnp.exp(log_probs))
+    return {"mlm_loss": mlm_loss, "nsp_loss": nsp_loss, "pretraining_loss": pretraining_loss,
+            "mlm_accuracy": mlm_accuracy, "nsp_accuracy": nsp_accuracy}
+
+
+def trained_loop(mod, reads, train_steps, **config):
+    """The Loop of the student's train_model after ``train_steps`` steps on the checks' own
+    pretrainer, batches (``reads`` counts them) and loss functions, with ``BertConfig(**config)``."""
+    with tempfile.TemporaryDirectory() as out, with_stand_ins(mod, loss_stand_ins()):
+        return mod.train_model(stand_in_pretrainer(), counted_batches(reads, "train"),
+                               counted_batches(reads, "eval"), train_steps=train_steps,
+                               output_dir=out, config=mod.BertConfig(**config))
+
+
 @shared
 def run_small_training(mod, **config):
     """Plain facts (:func:`loop_summary`, the learning rate at steps 1 and 50, whether eval
-    batches were read) of 2 steps of the student's train_model on the checks' own pretrainer and
-    batches with ``BertConfig(**config)``; run once per submission (compilation dominates)."""
+    batches were read) of 2 steps of the student's train_model (:func:`trained_loop`) with
+    ``BertConfig(**config)``; run once per submission (compilation dominates)."""
     reads = {"train": 0, "eval": 0}
-    with tempfile.TemporaryDirectory() as out:
-        loop = mod.train_model(stand_in_pretrainer(), counted_batches(reads, "train"),
-                               counted_batches(reads, "eval"), train_steps=2, output_dir=out,
-                               config=mod.BertConfig(**config))
+    loop = trained_loop(mod, reads, 2, **config)
     summary = loop_summary(loop)
     summary["lr_at_step_1"] = float(loop._tasks[0].learning_rate(1))
     summary["lr_at_step_50"] = float(loop._tasks[0].learning_rate(50))
@@ -127,7 +178,7 @@ def run_small_training(mod, **config):
     return summary
 
 
-@check("train_model", points=1, depends_on=TRAINING_CALLS, subject="training setup", timeout=300)
+@check("train_model", points=1, subject="training setup", timeout=300)
 def train_setup(mod):
     """2 steps on a tiny model: returns the Loop; PretrainingLoss, Adam, eval MLMLoss, NSPLoss, MLMAccuracy, NSPAccuracy on eval_batches"""
     info = run_small_training(mod, **TRAIN_CONFIG)
@@ -142,13 +193,16 @@ def _warmup(got, expected):
     if abs(got["lr_at_step_50"] - 0.5 * got["learning_rate"]) > 0.02 * got["learning_rate"]:
         raise Fail(f"learning rate at step 50 of a 100-step warm-up is {got['lr_at_step_50']:.2e}, "
                    f"expected half of config.learning_rate: warm up over config.warmup_steps")
-    return compare(got["n_eval_batches"], 2, name="n_eval_batches from the config")
+    return (compare(got["n_eval_batches"], 2, name="n_eval_batches from the config")
+            or compare(got.get("steps_per_checkpoint"), TRAIN_CONFIG["steps_per_checkpoint"],
+                       name="steps between checkpoints (config.steps_per_checkpoint)"))
 
 
-@check("train_model", points=1, depends_on=TRAINING_CALLS, judge=_warmup, timeout=300)
+@check("train_model", points=1, judge=_warmup, timeout=300)
 def train_uses_config(mod):
-    """warm-up schedule and eval batches come from the config argument"""
+    """warm-up schedule, eval batches and checkpoint interval come from the config argument"""
     info = run_small_training(mod, **TRAIN_CONFIG)
     return {"lr_at_step_1": info["lr_at_step_1"], "lr_at_step_50": info["lr_at_step_50"],
             "learning_rate": TRAIN_CONFIG["learning_rate"],
-            "n_eval_batches": info["n_eval_batches"]}
+            "n_eval_batches": info["n_eval_batches"],
+            "steps_per_checkpoint": info["steps_per_checkpoint"]}
