@@ -5,10 +5,10 @@ import numpy as np
 
 from grader.api import Fail
 from grader.checks.bert import ASSIGNMENT, MODEL_TOL
-from grader.checks.bert.instances import (INSTANCES_CALL, RANDOM_NEXT_BAND_LONG,
-                                          TRAINING_INSTANCES_CALL, WhitespaceTokenizer, as_plain,
-                                          corpus, pair_statistics, plain_features, small_instance,
-                                          sound_pairs, toy_features)
+from grader.checks.bert.instances import (INSTANCES_CALL, PAIR_STATISTICS_CALL,
+                                          RANDOM_NEXT_BAND_LONG, TRAINING_INSTANCES_CALL,
+                                          WhitespaceTokenizer, as_plain, corpus, pair_statistics,
+                                          plain_features, small_instance, sound_pairs, toy_features)
 from grader.checks.bert.masking import (VOCAB_WORDS, WORD_TOKENS, masking_statistics,
                                         predictions_laid_out, truncated, whole_word_statistics,
                                         whole_words_laid_out)
@@ -72,7 +72,8 @@ def instances_other_document(mod):
                                                        VOCAB_WORDS, random.Random(31)))
 
 
-@check("create_instances_from_document", points=1, depends_on=INSTANCES_CALL, hidden=True, judge=sound_pairs(RANDOM_NEXT_BAND_LONG))
+@check("create_instances_from_document", points=1, depends_on=PAIR_STATISTICS_CALL, hidden=True,
+       judge=sound_pairs(RANDOM_NEXT_BAND_LONG))
 def instance_pairs_long(mod):
     """pair statistics with a longer maximum length"""
     return pair_statistics(mod, draws=200, max_seq_length=50)

@@ -9,13 +9,15 @@ import numpy as np
 from grader.api import Fail
 from grader.checks.bert import check
 from grader.checks.bert.masking import VOCAB_WORDS
-from grader.checks.common import drawn_rng, equals, reproducible, under_other_global_seeds
+from grader.checks.common import (drawn_rng, equals, reproducible, under_other_global_seeds,
+                                  with_stand_ins)
 
 #: The student functions of other exercises that an exercise's checks call: replayed (the
 #: reference's recorded results stand in for them), except in the statistical checks, which
 #: make too many calls to record and declare them as dependencies.
 INSTANCES_CALL = ["get_tokens_and_segments", "truncate_seq_pair", "create_masked_lm_predictions"]
 TRAINING_INSTANCES_CALL = ["create_instances_from_document"]
+PAIR_STATISTICS_CALL = ["get_tokens_and_segments", "truncate_seq_pair"]
 SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
@@ -51,32 +53,45 @@ def sentence_of(token):
     return int(token.split("s")[1].split("w")[0])
 
 
+def no_masking(tokens, masked_lm_prob, max_predictions_per_seq, vocab_words, rng,
+               do_whole_word_mask=False):
+    """Stand-in for the student's create_masked_lm_predictions in :func:`pair_statistics`,
+    which looks at pairs, not masks: it predicts nothing (and draws nothing)."""
+    return list(tokens), [], []
+
+
+def instances_of_documents(mod, docs, draws, max_seq_length, rng):
+    """The instances of ``draws`` documents of ``docs`` drawn with ``rng``, made by the student's
+    create_instances_from_document with :func:`no_masking` in place of their masking:
+    ``[(document index, instance)]``."""
+    with with_stand_ins(mod, {"create_masked_lm_predictions": no_masking}):
+        return [(index, inst) for index in (rng.randint(0, len(docs) - 1) for _ in range(draws))
+                for inst in mod.create_instances_from_document(docs, index, max_seq_length, 0.1,
+                                                               0.15, 5, VOCAB_WORDS, rng)]
+
+
 def pair_statistics(mod, draws=300, max_seq_length=30):
     docs = corpus(n_docs=5, n_sentences=8)
-    rng = drawn_rng()
     stats = {"random": 0, "n": 0, "random_from_same_doc": 0, "actual_not_following": 0,
              "too_long": 0, "bad_segments": 0, "no_pair": 0}
-    for _ in range(draws):
-        index = rng.randint(0, len(docs) - 1)
-        for inst in mod.create_instances_from_document(docs, index, max_seq_length, 0.1, 0.15, 5,
-                                                       VOCAB_WORDS, rng):
-            tokens = unmasked(inst)
-            stats["n"] += 1
-            if tokens.count("[SEP]") != 2 or tokens[-1] != "[SEP]" or tokens.index("[SEP]") < 2 \
-                    or tokens.index("[SEP]") == len(tokens) - 2:
-                stats["no_pair"] += 1  # not [CLS] A [SEP] B [SEP] with A and B non-empty
-                continue
-            sep = tokens.index("[SEP]")
-            a, b = tokens[1:sep], tokens[sep + 1:-1]
-            stats["too_long"] += len(tokens) > max_seq_length
-            stats["bad_segments"] += list(inst.segment_ids) != [0] * (sep + 1) + [1] * (len(b) + 1)
-            same_doc = all(t.startswith(f"d{index}s") for t in b)
-            if inst.is_random_next:
-                stats["random"] += 1
-                stats["random_from_same_doc"] += same_doc
-            else:
-                follows = sentence_of(b[0]) == sentence_of(a[-1]) + 1  # truncation may trim words
-                stats["actual_not_following"] += not (same_doc and follows)
+    for index, inst in instances_of_documents(mod, docs, draws, max_seq_length, drawn_rng()):
+        tokens = unmasked(inst)
+        stats["n"] += 1
+        if tokens.count("[SEP]") != 2 or tokens[-1] != "[SEP]" or tokens.index("[SEP]") < 2 \
+                or tokens.index("[SEP]") == len(tokens) - 2:
+            stats["no_pair"] += 1  # not [CLS] A [SEP] B [SEP] with A and B non-empty
+            continue
+        sep = tokens.index("[SEP]")
+        a, b = tokens[1:sep], tokens[sep + 1:-1]
+        stats["too_long"] += len(tokens) > max_seq_length
+        stats["bad_segments"] += list(inst.segment_ids) != [0] * (sep + 1) + [1] * (len(b) + 1)
+        same_doc = all(t.startswith(f"d{index}s") for t in b)
+        if inst.is_random_next:
+            stats["random"] += 1
+            stats["random_from_same_doc"] += same_doc
+        else:
+            follows = sentence_of(b[0]) == sentence_of(a[-1]) + 1  # truncation may trim words
+            stats["actual_not_following"] += not (same_doc and follows)
     return stats
 
 
@@ -119,7 +134,8 @@ def _sound_pairs(got, band):
 
 
 
-@check("create_instances_from_document", points=2, depends_on=INSTANCES_CALL, judge=sound_pairs(RANDOM_NEXT_BAND))
+@check("create_instances_from_document", points=2, depends_on=PAIR_STATISTICS_CALL,
+       judge=sound_pairs(RANDOM_NEXT_BAND))
 def instance_pairs(mod):
     """over 300 documents: lengths, segment ids, random B from another document (half of the chunks of 2+ sentences), actual B follows A"""
     return pair_statistics(mod)
