@@ -5,8 +5,9 @@
 * ``<module>.json``: each check's result on the reference solution;
 * ``<assignment>.calls.json``: which student functions each check calls there
   (:mod:`grader.tracing`; exercise isolation is tested on it);
-* ``<assignment>.hints.json``: what each catalogued mistake returns on the public checks of
-  its exercise, with its hint (:mod:`grader.hints`);
+* ``<assignment>.hints.json``: each catalogued mistake's signature — which public checks of its
+  exercise it fails and what it returns there — with its hint (:func:`mistake_signatures`;
+  matched when grading by :mod:`grader.hints`);
 
 and in ``grader/replays/``, ``<module>.json``: the recorded calls of the other exercises'
 functions that checks replay (:mod:`grader.replay`).
@@ -21,11 +22,12 @@ JAX starts (:func:`one_cpu`), the same on any machine.
 """
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from grader import hints, plain, replay
 from grader.registry import EXPECTED_DIR, REPO, expectation_path, load_spec
-from grader.runner import Status, import_modules, run_student_side
+from grader.runner import ImportFailure, Status, import_modules, judge_outcome, run_student_side
 from grader.tracing import calls_into
 
 SOLUTIONS = REPO / "solutions"
@@ -106,6 +108,33 @@ def has_mistakes(assignment):
     return True
 
 
+def mistake_signatures(assignment, spec, expected, solutions=SOLUTIONS):
+    """``{exercise: [[hint, signature], ...]}`` (see :mod:`grader.hints`): for every catalogued
+    mistake, the public checks of its exercise it fails, with what it returns there
+    (``expected``: ``{"exercise::check": reference result}``). Mistakes whose module cannot be
+    imported are skipped."""
+    from grader.mistakes import catalogue, write_mutant
+    stored = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for index, mistake in enumerate(catalogue(assignment).values()):
+            sub = write_mutant(assignment, mistake, solutions, Path(tmp) / f"m{index}")
+            try:
+                modules = import_modules(spec.modules, sub / assignment, timeout=120)
+            except ImportFailure:
+                continue
+            signature = {}
+            for check in spec.exercises[mistake.exercise].checks:
+                if check.hidden:
+                    continue
+                outcome = run_student_side(check, modules, roots=[sub])
+                seen = hints.observation(outcome, judge_outcome(check, outcome, expected[check.expectation_key]))
+                if seen is not None:
+                    signature[check.expectation_key] = seen
+            if signature:
+                stored.setdefault(mistake.exercise, []).append([mistake.hint, signature])
+    return stored
+
+
 def write(assignment, directory=None, exercises=None, with_hints=True):
     """Regenerate and store the expectations of ``assignment`` in grader/expected/ (or
     ``directory``); with all exercises, also the calls and (unless ``with_hints`` is false) the
@@ -131,6 +160,6 @@ def write(assignment, directory=None, exercises=None, with_hints=True):
         spec, _ = load_spec(assignment)
         expected = {key: value for values in values_by_module.values() for key, value in values.items()}
         path = hints.hints_path(assignment, directory)
-        path.write_text(plain.dumps(hints.wrong_results(assignment, SOLUTIONS, spec, expected)))
+        path.write_text(plain.dumps(mistake_signatures(assignment, spec, expected)))
         written.append(path)
     return written

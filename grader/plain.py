@@ -31,7 +31,10 @@ def to_plain(value):
 
 def _encode(value):
     if isinstance(value, np.ndarray):
-        return {"__ndarray__": value.tolist(), "dtype": str(value.dtype), "shape": list(value.shape)}
+        values = value.tolist()
+        if value.dtype.kind in "fc" and not np.isfinite(value).all():
+            values = _encode(values)  # inf / NaN entries as {"__float__": ...}
+        return {"__ndarray__": values, "dtype": str(value.dtype), "shape": list(value.shape)}
     if isinstance(value, dict):
         return {k: _encode(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -44,7 +47,7 @@ def _encode(value):
 def _decode(value):
     if isinstance(value, dict):
         if "__ndarray__" in value:
-            return np.array(value["__ndarray__"], dtype=value["dtype"]).reshape(value["shape"])
+            return np.array(_decode(value["__ndarray__"]), dtype=value["dtype"]).reshape(value["shape"])
         if "__float__" in value:
             return float(value["__float__"])
         return {k: _decode(v) for k, v in value.items()}

@@ -28,7 +28,10 @@ passes. The public files ship with the public checks; a student can see the same
 printing inside their own function during that check, so nothing is revealed beyond what the
 check already shows; and ``tests/test_isolation.py`` proves that no recorded call is one that
 a check of the collaborator's own exercise makes, so a replay never holds another check's answer.
-Hidden checks' replays live in ``*_hidden.json`` and never ship to students.
+Hidden checks' replays live in ``*_hidden.json`` and never ship to students; the sandboxed
+student side of batch grading can read them, so their records are *sealed* (:func:`seal`): no
+arguments are stored, and a result opens only for a call with exactly the recorded arguments
+(no tolerance there: a call that differs in the last bit runs the student's function).
 
 A check that must call another exercise's class or layer (no plain function to replay) keeps
 ``depends_on``; see the README for those that remain.
@@ -308,10 +311,61 @@ def replayed_call(record, args, namespace=None):
     return thaw(record["result"], namespace)
 
 
+# --- a hidden check's records: sealed by the call itself ----------------------------------
+
+def _secret(key):
+    """32 bytes only the exact call (arguments to the last bit) yields."""
+    return hashlib.sha256(plain.dumps(key, compact=True).encode()).digest()
+
+
+def _keystream(secret, n):
+    blocks = (hashlib.sha256(secret + i.to_bytes(8, "big")).digest() for i in range((n + 31) // 32))
+    return b"".join(blocks)[:n]
+
+
+def _lock(secret):
+    return hashlib.sha256(b"lock" + secret).hexdigest()
+
+
+def seal(record):
+    """A hidden check's record, unreadable without the call it answers: it keeps no arguments,
+    and its result and effects open only with the exact arguments of that call. The student
+    side of batch grading can read the replay files; a sealed record answers only code that
+    has already computed the call's arguments (done the checked exercise's work), and never
+    shows a hidden check's inputs or answer otherwise."""
+    secret = _secret(record["key"])
+    body = plain.dumps({"result": record["result"], "effects": record["effects"]}, compact=True).encode()
+    return {"lock": _lock(secret), "sealed": bytes(a ^ b for a, b in zip(body, _keystream(secret, len(body)))).hex()}
+
+
+def unseal(record, key):
+    """The record sealed for a call with ``key``, or None when it is another call's."""
+    secret = _secret(key)
+    if record["lock"] != _lock(secret):
+        return None
+    body = bytes.fromhex(record["sealed"])
+    return plain.loads(bytes(a ^ b for a, b in zip(body, _keystream(secret, len(body)))).decode())
+
+
+def comparable(replays):
+    """``replays`` with each sealed record as ``"sealed"`` (its bytes follow the arguments' last
+    bits, which XLA rounds differently on 1 and 2 CPUs): for comparing recordings."""
+    return {check: {f: ["sealed" if "lock" in r else r for r in records] for f, records in calls.items()}
+            for check, calls in replays.items()}
+
+
 def find(records, args, kwargs, own=frozenset()):
-    """The first recorded call with the same key as this one, else None."""
+    """The first recorded call with the same key as this one (a sealed record: the exact same
+    key), else None."""
     key = call_key(args, kwargs, own)
-    return next((r for r in records if same(key, r["key"])), None)
+    for record in records:
+        if "lock" in record:
+            opened = unseal(record, plain.loads(plain.dumps(key)))
+            if opened is not None:
+                return opened
+        elif same(key, record["key"]):
+            return record
+    return None
 
 
 # --- standing in for the student's functions during one check ------------------------------
@@ -361,18 +415,18 @@ def _standing_in_for(function, stand_in):
     return stand_in
 
 
-def _recorder(function, records, own):
+def _recorder(function, records, own, hidden):
     from grader.tracing import untraced
 
     def stand_in(*args, **kwargs):
         with untraced():  # the collaborator will not run when grading: its calls are not the check's
             result, record = recorded_call(function, args, kwargs, own)
-        records.append(record)
+        records.append(seal(plain.loads(plain.dumps(record))) if hidden else record)
         return result
     return _standing_in_for(function, stand_in)
 
 
-def _replayer(function, records, own):
+def _replayer(function, records, own, hidden):
     def stand_in(*args, **kwargs):
         record = find(records, args, kwargs, own)
         if record is None:  # a call the reference never made: the student's own function answers
@@ -398,6 +452,6 @@ def standing_in(check, modules):
         if owner is None:
             continue  # missing in the submission: the check reports it when it calls it
         records = table.setdefault(name, []) if _recording else table.get(name, [])
-        patches.append((owner, name, make(getattr(owner, name), records, frozenset(modules))))
+        patches.append((owner, name, make(getattr(owner, name), records, frozenset(modules), check.hidden)))
     with substituted(patches):
         yield

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader import hints, replay
+from grader import replay
 from grader.api import Fail
 from grader.plain import to_plain
 
@@ -250,10 +250,9 @@ def run_student_side(check, modules_or_failure, roots, max_timeout=None):
         return outcome(Status.ERROR, message=f"{check.description}: {describe_exception(exc, roots)}")
 
 
-def judge_outcome(check, outcome, expected, known_mistakes=()):
-    """The CheckResult for ``outcome``: the judge alone decides whether points are earned.
-    ``known_mistakes``: ``[[wrong result, hint], ...]`` of a public check; a failing result
-    equal to one of them gets its hint."""
+def judge_outcome(check, outcome, expected):
+    """The CheckResult for ``outcome``: the judge alone decides whether points are earned
+    (likely causes are added afterwards, per exercise: :mod:`grader.hints`)."""
     status, message = outcome.status, outcome.message
     if status == Status.DATA:
         try:
@@ -261,8 +260,6 @@ def judge_outcome(check, outcome, expected, known_mistakes=()):
         except Exception as exc:  # the judge met data it did not foresee
             verdict = (f"the {check.subject} returned has an unexpected form (judging it failed "
                        f"with {exception_text(exc)})")
-        if verdict and not check.hidden:
-            verdict = hints.with_hint(verdict, hints.matching_hint(check, outcome.value, known_mistakes))
         status, message = ((Status.FAILED, f"{check.description}: {verdict}") if verdict
                            else (Status.PASSED, ""))
     if check.hidden and status in (Status.FAILED, Status.ERROR):
@@ -272,10 +269,10 @@ def judge_outcome(check, outcome, expected, known_mistakes=()):
                        check.hidden, status, message, outcome.seconds)
 
 
-def run_check(check, modules_or_failure, expected, roots, max_timeout=None, known_mistakes=()):
-    """Run both halves of ``check`` in this process and return its CheckResult."""
-    return judge_outcome(check, run_student_side(check, modules_or_failure, roots, max_timeout),
-                         expected, known_mistakes)
+def run_check(check, modules_or_failure, expected, roots, max_timeout=None):
+    """Run both halves of ``check`` in this process; return its Outcome and CheckResult."""
+    outcome = run_student_side(check, modules_or_failure, roots, max_timeout)
+    return outcome, judge_outcome(check, outcome, expected)
 
 
 def noting_dependencies(result, check, failing_exercises):

@@ -75,6 +75,7 @@ class GradingState:
         self.known_mistakes = {}
         self.modules = {}
         self.results = []
+        self.observations = {}  # {check id: what a public check saw}, to match hints by exercise
 
     def selects(self, check):
         return self.exercises is None or check.exercise in self.exercises
@@ -101,20 +102,20 @@ class GradingState:
             self.expected[check.defined_in] = load_expectations(check.defined_in)
         return self.expected[check.defined_in].get(check.expectation_key, _Missing())
 
-    def mistakes_of(self, check):
-        """The stored wrong results of known mistakes on a public check, with their hints."""
-        name = check.assignment.name
-        if name not in self.known_mistakes:
-            self.known_mistakes[name] = hints.load(name, EXPECTED_DIR)
-        return [] if check.hidden else self.known_mistakes[name].get(check.expectation_key, [])
+    def mistakes_of(self, assignment):
+        """The stored signatures of the known mistakes of ``assignment``, with their hints."""
+        if assignment not in self.known_mistakes:
+            self.known_mistakes[assignment] = hints.load(assignment, EXPECTED_DIR)
+        return self.known_mistakes[assignment]
 
     def failing_exercises(self, assignment):
         return {r.exercise for r in self.results if r.assignment == assignment and not r.passed}
 
     def run(self, check):
-        result = run_check(check, self.modules_for(check.assignment), self.expectation(check),
-                           roots=[self.source], max_timeout=self.max_timeout,
-                           known_mistakes=self.mistakes_of(check))
+        outcome, result = run_check(check, self.modules_for(check.assignment), self.expectation(check),
+                                    roots=[self.source], max_timeout=self.max_timeout)
+        if not check.hidden:
+            self.observations[check.id] = hints.observation(outcome, result)
         result = noting_dependencies(result, check, self.failing_exercises(check.assignment.name))
         self.results.append(result)
         return result
@@ -133,4 +134,5 @@ def grade(source, assignments=None, public_only=False, max_timeout=None, exercis
     args = ["-p", "no:terminal", "-p", "no:cacheprovider", "-p", "no:python", "-p", "no:warnings",
             "-c", os.devnull, "--rootdir", str(REPO), *files]
     pytest.main(args, plugins=[state])
-    return GradedRun.collect(state.specs, state.results)
+    results = hints.add_hints(state.results, state.observations, state.specs, state.mistakes_of)
+    return GradedRun.collect(state.specs, results)

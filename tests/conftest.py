@@ -141,7 +141,8 @@ def mutation_tests(assignment):
     """The tests of a mutation suite over the catalogue of known mistakes
     (``grader/mistakes/<assignment>.py``): each mistake (a plausible wrong implementation of an
     exercise, given as text edits of the solution) loses points on the public checks of its
-    exercise with one-line messages, carrying its hint wherever ``expect`` stored one; the
+    exercise with one-line messages, carrying its hint wherever ``expect`` stored one and no
+    hint that names only other causes; the
     catalogue has 15+ mistakes covering every exercise; and 80 % or more of them are hinted.
     Use: ``test_mutant, test_suite_covers_every_exercise, test_hint_coverage = mutation_tests(...)``."""
     from grader import hints
@@ -162,8 +163,10 @@ def mutation_tests(assignment):
             assignment)[mistake.exercise]
         assert points < max_points, f"{name}: no public check catches it"
         assert messages and all(m and "Traceback" not in m for m in messages)
+        shown = hints.shown_causes(messages)
+        assert not shown or mistake.hint in shown, f"{name}: the hint shown names another cause: {shown}"
         if mistake.hint in hints.hinted_mistakes(assignment, EXPECTED_DIR):
-            assert any(mistake.hint in m for m in messages), f"{name}: its stored hint is not shown"
+            assert mistake.hint in shown, f"{name}: its stored hint is not shown"
 
     def test_suite_covers_every_exercise():
         assert len(mistakes) >= 15

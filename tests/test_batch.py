@@ -39,11 +39,11 @@ except OSError:
 '''
 
 SUBMISSIONS = {
-    "solution": (SOLUTION, "ok", 18),
+    "solution": (SOLUTION, "ok", 20),
     "stub": (STUB, "ok", 0),
     "loop_at_import": (STUB.replace("import numpy as np\n", "import numpy as np\nwhile True:\n    pass\n"), "timeout", 0),
-    # loses mc_estimate_loop (4) and the vectorised-vs-loop agreement check (1), which calls it
-    "loop_in_exercise": (SOLUTION.replace("    total = 0.0\n", "    total = 0.0\n    while True:\n        pass\n"), "ok", 13),
+    # loses mc_estimate_loop (4) only: the vectorised-vs-loop agreement check replays the reference's loop
+    "loop_in_exercise": (SOLUTION.replace("    total = 0.0\n", "    total = 0.0\n    while True:\n        pass\n"), "ok", 16),
     "sys_exit_at_import": ("import sys\nsys.exit(0)\n", "import error", 0),
     "os_exit_at_import": ("import os\nos._exit(0)\n", "crashed", 0),
     "allocates_10_GB": ("import numpy as np\nBIG = np.ones(10 * 1024 ** 3 // 8)\n", "out of memory", 0),

@@ -82,3 +82,13 @@ def test_functions_defined_by_the_submission_are_matched_by_their_values():
     assert replay.same(replay.arguments_key([lambda v: 0.5, x], {}, own), reference)
     assert not replay.same(replay.arguments_key([lambda v: v, x], {}, own), reference)
     assert replay.fingerprint(np.sin) == {"callable": "numpy.sin"}
+
+
+def test_a_hidden_checks_records_are_sealed_and_open_only_for_their_call(tmp_path, monkeypatch):
+    check = spec_with_check([[1.0, 2.0], [3.0]])
+    check.hidden = True
+    reference, table = recorded_table(check, module(tmp_path, "ref", REFERENCE), tmp_path)
+    assert all(set(r) == {"lock", "sealed"} for records in table.values() for r in records)
+    assert "1.0" not in str(table) and "3.0" not in str(table)  # no arguments, no results in clear
+    got = replayed(check, module(tmp_path, "broken", BROKEN), table, tmp_path, monkeypatch)
+    assert got.value == reference.value

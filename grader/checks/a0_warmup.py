@@ -71,6 +71,13 @@ def vectorized_matches_loop(mc):
             "vectorized": mc.mc_estimate_vectorized(np.sin, unit_density, samples)}
 
 
+@check("mc_estimate_vectorized", points=1, judge=scalar_judge)
+def vectorized_divides_by_density(mc):
+    """estimate with a non-uniform density p(x) = 2x (each term must be h(x) / p(x))"""
+    samples = np.sqrt(unit_samples(50, seed=3))  # X = sqrt(U) has density 2x on [0, 1]
+    return mc.mc_estimate_vectorized(square, lambda x: 2.0 * x, samples)
+
+
 def _one_call(got, expected):
     if got["h_calls"] != 1 or got["p_calls"] != 1:
         raise Fail(f"h was called {got['h_calls']} times and p {got['p_calls']} times for "
@@ -117,11 +124,17 @@ def exponential_gaussian_tail(mc):
                                     np.random.default_rng(3))
 
 
+@check("integrate_exponential", points=1, judge=scalar_judge, replay=ESTIMATOR)
+def exponential_rate_two(mc):
+    """∫_0^∞ exp(-x) dx with rate 2 (not the default-looking 1), n = 1,000, rng = default_rng(7)"""
+    return mc.integrate_exponential(lambda x: np.exp(-x), 2.0, 1000, np.random.default_rng(7))
+
+
 # --- rms_errors -------------------------------------------------------------------------
 
-@check("rms_errors", points=2, rtol=1e-9, subject="errors", replay=INTEGRATOR)
+@check("rms_errors", points=2, rtol=1e-9, subject="errors", exact_dtype=True, replay=INTEGRATOR)
 def rms_errors_three_sizes(mc):
-    """RMS errors for ∫_0^1 x² dx, ns = [10, 100, 1000], 20 repeats, rng = default_rng(4)"""
+    """RMS errors (float64 array) for ∫_0^1 x² dx, ns = [10, 100, 1000], 20 repeats, rng = default_rng(4)"""
     return mc.rms_errors(square, 0.0, 1.0, 1 / 3, [10, 100, 1000], 20, np.random.default_rng(4))
 
 

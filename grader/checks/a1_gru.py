@@ -103,9 +103,11 @@ def scan_cell(mod):
 def _threads_state(got, expected):
     answer = [[11.0, 13.0, 16.0], 16.0]  # 10 + 1, then + 2, then + 3
     if got != answer:
+        restarted = got[0] == [11.0, 12.0, 13.0]  # every step began from the initial state 10
         raise Fail(f"with a cell that adds its input to the state, scan returned outputs "
-                   f"{got[0]} and final state {got[1]}, expected {answer[0]} and "
-                   f"{answer[1]}: pass each step's new state to the next step")
+                   f"{got[0]} and final state {got[1]}, expected {answer[0]} and {answer[1]}"
+                   + (": each step started from the initial state; pass each step's new state "
+                      "to the next step" if restarted else ""))
 
 
 @check("scan", points=1, judge=_threads_state)
@@ -136,6 +138,12 @@ def tensor_custom_eos(mod):
 def tensor_per_character(mod):
     """'é✓' → [233, 10003, 1]: one code point per character, not one id per UTF-8 byte"""
     return list(mod.line_to_tensor("é✓"))
+
+
+@check("line_to_tensor", points=1, judge=equals([1], "tensor"))
+def tensor_of_empty_line(mod):
+    """'' → [1]: an empty line is just EOS (length len(line) + 1)"""
+    return list(mod.line_to_tensor(""))
 
 
 SPLIT_TEXT = "First Citizen:\n  Before we proceed  \n\n\nALL:\nSpeak, speak.\n \nYou are all resolved?\n"
@@ -267,7 +275,7 @@ def fixed_batches(batch_size, max_length, lines, read=None):
     same (batch, batch, mask) forever, with the first character of ``lines`` in each row, so
     train and eval data differ; ``read`` (a list) records the lines each call received."""
     if read is not None:
-        read.append(list(lines))
+        read.append((list(lines), batch_size, max_length))
     batch = np.zeros((batch_size, max_length), np.int32)
     batch[:, 0], batch[:, 1] = ord(lines[0][0]), 1
     while True:
@@ -298,8 +306,9 @@ def run_small_training(mod, **config):
                                LINES[4:], batch_size=2, max_length=16, n_steps=2, output_dir=out,
                                config=mod.GRUConfig(**config))
     eval_reads = ["eval_lines" if lines == LINES[4:] else "lines" if lines == LINES else "other"
-                  for lines in read]
-    return {**loop_summary(loop), "generators_read": eval_reads}
+                  for lines, _, _ in read]
+    shapes = [[int(size), int(length)] for _, size, length in read]
+    return {**loop_summary(loop), "generators_read": eval_reads, "batch_shapes": shapes}
 
 
 @check("train_model", points=1, subject="training setup", timeout=300)
@@ -307,6 +316,13 @@ def train_setup(mod):
     """2 steps on a tiny model: returns the Loop; CrossEntropyLoss, Adam, eval metrics CrossEntropyLoss + Accuracy on batches of eval_lines"""
     info = run_small_training(mod, **TRAIN_CONFIG)
     return {k: info[k] for k in ("step", "loss", "optimizer", "metrics", "generators_read")}
+
+
+@check("train_model", points=1, judge=equals([[2, 16], [2, 16]], "(batch_size, max_length) asked of each generator"),
+       timeout=300)
+def train_batches_from_arguments(mod):
+    """the generators are asked for batches of the batch_size and max_length arguments (2 and 16), not the config's"""
+    return run_small_training(mod, **TRAIN_CONFIG)["batch_shapes"]
 
 
 @check("train_model", points=1, subject="hyper-parameters", timeout=300)
@@ -340,6 +356,14 @@ def log_perplexity_ignores_padding(mod):
             "changed": mod.log_perplexity(changed, target)}
 
 
+@check("log_perplexity", points=1, rtol=1e-9)
+def log_perplexity_unlikely_characters(mod):
+    """characters the model finds very unlikely (log-probabilities near -800) give a finite, exact result"""
+    preds, target = lm_batch(8)
+    preds = preds * 400.0  # still ordered like log-probabilities; exp() of them underflows to 0
+    return mod.log_perplexity(preds, target)
+
+
 # --- Part D ------------------------------------------------------------------------------
 
 LOG_PROBS = np.log(np.array([[0.1, 0.6, 0.3], [0.5, 0.2, 0.3]]))
@@ -361,13 +385,37 @@ def gumbel_follows_distribution(mod):
 
 
 @check("gumbel_sample", points=1,
-       judge=frequencies_close("frequencies over the 4,000 rows of one batch (the same distribution in every row)",
-                               hint="each row needs its own noise: draw u with the full shape of log_probs"))
+       judge=frequencies_close("frequencies over the 4,000 rows of one batch (the same distribution in every row)"))
 def gumbel_rows_independent(mod):
     """each row of a batch gets its own noise: 4,000 equal rows sampled in one call follow the distribution"""
     draws = np.asarray(mod.gumbel_sample(np.tile(LOG_PROBS[0], (4000, 1)), 1.0)).reshape(-1)
     return {"frequencies": np.bincount(draws.astype(int), minlength=3)[:3] / len(draws),
             "target": np.exp(LOG_PROBS[0])}
+
+
+@check("gumbel_sample", points=1,
+       judge=frequencies_close("sampling frequencies at temperature 2 over 4,000 draws"))
+def gumbel_high_temperature(mod):
+    """at temperature 2, ids follow softmax(log_probs / 2), flatter than the distribution (within 0.035)"""
+    draws = np.array([int(np.asarray(mod.gumbel_sample(LOG_PROBS[1], 2.0))) for _ in range(4000)])
+    target = np.exp(LOG_PROBS[1] / 2.0) / np.exp(LOG_PROBS[1] / 2.0).sum()
+    return {"frequencies": np.bincount(draws, minlength=3) / len(draws), "target": target}
+
+
+def _reproducible(got, expected):
+    if got[0] != got[1]:
+        raise Fail("two runs after np.random.seed(0) drew different samples: draw u with "
+                   "np.random (the generator the course seeds), not a generator of your own")
+
+
+@check("gumbel_sample", points=1, judge=_reproducible)
+def gumbel_reproducible(mod):
+    """the noise comes from np.random: the same seed gives the same samples"""
+    runs = []
+    for _ in range(2):
+        np.random.seed(0)
+        runs.append([int(v) for v in np.asarray(mod.gumbel_sample(np.tile(LOG_PROBS[0], (50, 1)), 1.0))])
+    return runs
 
 
 def chain_model():
@@ -407,6 +455,12 @@ def reference_gru(seed, vocab=128, d_model=16):
 def generate_with_gru_state(mod):
     """greedy text from a small GRU in predict mode: the GRU state carries the prefix"""
     return mod.generate(reference_gru(seed=8), "the ", 20, temperature=0.0)
+
+
+@check("generate", points=1, replay=GENERATE_CALLS, subject="sampled text", timeout=300)
+def generate_samples_at_temperature(mod):
+    """text sampled at temperature 1 from a small GRU: one gumbel_sample per character with the temperature given (reproducible under the course's seed)"""
+    return mod.generate(reference_gru(seed=8), "the ", 12, temperature=1.0)
 
 
 def _same_text_twice(got, expected):

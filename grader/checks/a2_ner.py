@@ -345,6 +345,13 @@ def predict_splits_on_whitespace(mod):
     return list(mod.predict("  Peter  visited\tParis ", model, VOCAB, TAGS))
 
 
+@check("predict", points=1, replay=PREDICT_CALLS, judge=equals(["B-per", "O", "B-geo"], "tags"))
+def predict_list_of_words(mod):
+    """a sentence given as a list of words is tagged as it is (no splitting)"""
+    model = word_to_tag_model(VOCAB, PREDICT_TAGS, TAGS)
+    return list(mod.predict(["Peter", "visited", "Paris"], model, VOCAB, TAGS))
+
+
 # --- Part E: the LSTM cell -----------------------------------------------------------------
 
 def lstm_inputs(n_h, n_x, seed):
@@ -508,6 +515,16 @@ def crf_log_partition_ignores_pads(mod):
     changed = np.where(mask[..., None] > 0, emissions, 7.0).astype(np.float32)
     return {"original": np.asarray(mod.crf_log_partition(emissions, mask, transitions)),
             "changed": np.asarray(mod.crf_log_partition(changed, mask, transitions))}
+
+
+@check("crf_log_partition", points=1, judge=against_brute_force(
+    brute_force_log_partition, "log Z with large scores (brute force)", rtol=1e-5, atol=1e-3))
+def crf_log_partition_large_scores(mod):
+    """log Z stays finite and exact when scores are large (emissions and transitions × 60: exp() of them overflows float32)"""
+    emissions, _, mask, transitions = crf_case(2, 4, 3, [4, 3], seed=7)
+    emissions, transitions = emissions * 60.0, transitions * 60.0
+    result = np.asarray(mod.crf_log_partition(emissions, mask, transitions))
+    return {"result": result, "inputs": [emissions, mask, transitions]}
 
 
 @check("crf_sequence_score", points=1, judge=against_brute_force(

@@ -1,13 +1,14 @@
 """The catalogue of known student mistakes, one module per assignment.
 
 A :class:`Mistake` is a plausible wrong implementation of one exercise, written as text edits
-of the reference solution, with the hint a student should read when their result looks like
-it. The catalogue serves two purposes:
+of the reference solution, with the hint a student should read when their results look like
+it. An empty hint marks a *generic* failure (e.g. "returns the argmax"): it names no cause, and
+results it fits get no hint at all (:mod:`grader.hints`). The catalogue serves two purposes:
 
 * ``tests/test_a*_mutations.py`` apply every mistake and check that it loses points on its
   own exercise (and nowhere else) with an actionable message;
-* ``python -m grader expect`` runs every mistake through the public checks and stores what it
-  returns, so the grader can add the hint when a student's result matches.
+* ``python -m grader expect`` runs every mistake through the public checks of its exercise and
+  stores its signature, so the grader can add the hint when a student's results match it.
 
 The edits quote the solutions, so this package never ships to students (see ``release.py``).
 """

@@ -27,9 +27,6 @@ MISTAKES = [
     m("loop: returns the sum", "mc_estimate_loop",
       "return the mean of the terms, not their sum",
       (LOOP_MEAN, "    return float(total)")),
-    m("loop: single-precision total", "mc_estimate_loop",
-      "accumulate in double precision (a float32 running total loses digits)",
-      ("    total = 0.0\n", "    total = np.float32(0.0)\n")),
     # --- mc_estimate_vectorized ---
     m("vectorized: multiplies by the density", "mc_estimate_vectorized",
       "divide h(samples) by the density p(samples), do not multiply",

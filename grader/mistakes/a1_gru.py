@@ -141,6 +141,12 @@ MISTAKES = [
     m("train_model: steps_per_checkpoint ignored", "train_model",
       "n_steps_per_checkpoint comes from config.steps_per_checkpoint",
       ("n_steps_per_checkpoint=config.steps_per_checkpoint", "n_steps_per_checkpoint=100")),
+    m("train_model: batch shape from the config", "train_model",
+      "ask the generators for batches of the batch_size and max_length arguments, not the config's",
+      ("train_batches = data_generator(batch_size, max_length, lines)",
+       "train_batches = data_generator(config.batch_size, config.max_length, lines)"),
+      ("eval_batches = data_generator(batch_size, max_length, eval_lines)",
+       "eval_batches = data_generator(config.batch_size, config.max_length, eval_lines)")),
     # --- log_perplexity ---
     m("log_perplexity: pads counted", "log_perplexity",
       "padded positions (target 0) must not count",
@@ -153,6 +159,10 @@ MISTAKES = [
       "average over all characters of the batch, not the average of each line's average",
       ("return float(-np.sum(log_p * non_pad) / np.sum(non_pad))",
        "return float(np.mean(-np.sum(log_p * non_pad, axis=1) / np.sum(non_pad, axis=1)))")),
+    m("log_perplexity: through probabilities", "log_perplexity",
+      "stay in log space: exp() of a very negative log-probability underflows to 0",
+      ("log_p = np.take_along_axis(preds, target[..., None], axis=-1)[..., 0]",
+       "log_p = np.log(np.take_along_axis(np.exp(preds), target[..., None], axis=-1)[..., 0])")),
     # --- gumbel_sample ---
     m("gumbel_sample: temperature ignored", "gumbel_sample",
       "scale the noise by the temperature",
@@ -163,6 +173,13 @@ MISTAKES = [
     m("gumbel_sample: one noise draw for the whole batch", "gumbel_sample",
       "draw noise of the full shape of log_probs: one draw per row, not one shared by all rows",
       ("size=np.shape(log_probs))", "size=np.shape(log_probs)[-1])")),
+    m("gumbel_sample: temperature only switches greedy on", "gumbel_sample",
+      "scale the noise by the temperature itself (any value, not only 0 or 1)",
+      ("np.asarray(log_probs) + g * temperature", "np.asarray(log_probs) + g * (temperature > 0)")),
+    # Its samples change from run to run, so no stored result can name it (empty hint); the
+    # reproducibility check's own message says what to fix.
+    m("gumbel_sample: a generator of its own", "gumbel_sample", "",
+      ("u = np.random.uniform(low=1e-6", "u = np.random.default_rng().uniform(low=1e-6")),
     # --- generate ---
     m("generate: start symbol not fed", "generate",
       "feed 0 first (the start symbol), then the prefix",
@@ -183,6 +200,10 @@ MISTAKES = [
     m("generate: state carried over from the previous call", "generate",
       "reset the GRU state at the start of each call, or one text continues the last",
       ("    reset_state(model, int_signature((1, 1)))  # empty GRU state, same weights\n", "")),
+    m("generate: always greedy", "generate",
+      "pass the temperature argument on to gumbel_sample",
+      ("next_id = int(gumbel_sample(log_probs[0, -1], temperature))",
+       "next_id = int(gumbel_sample(log_probs[0, -1], 0.0))")),
     m("generate: EOS of the prefix fed to the model", "generate",
       "feed the prefix's characters without the EOS that line_to_tensor appends",
       ("    for char_id in line_to_tensor(prefix)[:-1]:", "    for char_id in line_to_tensor(prefix):")),

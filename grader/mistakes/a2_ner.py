@@ -164,6 +164,10 @@ MISTAKES = [
       "give seqeval one tag list per sentence: joined sentences let an entity run across a sentence boundary",
       (F1_RETURN, "    true_tags, pred_tags = [sum(true_tags, [])], [sum(pred_tags, [])]\n" + F1_RETURN)),
     # --- predict ---
+    m("predict: a list of words split again", "predict",
+      "the sentence may already be a list of words: split only a str",
+      ("    words = sentence.split() if isinstance(sentence, str) else list(sentence)",
+       "    words = sentence.split()")),
     m("predict: unknown words read as pad", "predict",
       "unknown words are read as UNK",
       ("ids = np.array(sentences_to_ids([words], vocab), dtype=np.int32)",
@@ -226,6 +230,11 @@ MISTAKES = [
     m("crf_log_partition: NumPy on traced values", "crf_log_partition",
       "use jnp / jax.nn.logsumexp: NumPy cannot run under jax.jit / jax.grad",
       ("    return jax.nn.logsumexp(alpha, axis=1)\n", "    return np.log(np.sum(np.exp(alpha), axis=1))\n")),
+    m("crf_log_partition: log of a sum of exponentials", "crf_log_partition",
+      "use jax.nn.logsumexp: exp() of large scores overflows, logsumexp subtracts the maximum first",
+      ("scores = jax.nn.logsumexp(alpha[:, :, None] + transitions[None], axis=1) + emission_t",
+       "scores = jnp.log(jnp.sum(jnp.exp(alpha[:, :, None] + transitions[None]), axis=1)) + emission_t"),
+      ("    return jax.nn.logsumexp(alpha, axis=1)\n", "    return jnp.log(jnp.sum(jnp.exp(alpha), axis=1))\n")),
     # --- viterbi_decode ---
     m("viterbi_decode: transitions ignored", "viterbi_decode",
       "add transitions[a, b] when extending a path",
