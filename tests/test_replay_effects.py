@@ -6,7 +6,8 @@ import random
 
 from grader import replay
 from grader.api import Assignment
-from grader.runner import Status, import_modules, run_student_side
+from grader.runner import Status, run_student_side
+from test_replay import module
 
 REFERENCE = '''
 from dataclasses import dataclass
@@ -37,12 +38,6 @@ def batches(groups, limit, rng):
 '''
 BROKEN = REFERENCE.replace("if rng.random() < 0.5:", "if rng.random() < 0.5 and False:").replace(
     "longer = a if len(a) > len(b) else b", "longer = b if len(a) > len(b) else a")
-
-
-def module(tmp_path, name, source):
-    (tmp_path / name).mkdir()
-    (tmp_path / name / "student.py").write_text(source)
-    return import_modules(["student"], tmp_path / name, timeout=10)
 
 
 def the_check():
