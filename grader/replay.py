@@ -48,6 +48,7 @@ import numpy as np
 
 from grader import plain
 from grader.registry import GRADER_DIR
+from grader.tracing import substituted, untraced
 
 REPLAY_DIR = GRADER_DIR / "replays"
 #: Tolerance for matching floating-point arguments with the recorded ones.
@@ -416,8 +417,6 @@ def _standing_in_for(function, stand_in):
 
 
 def _recorder(function, records, own, hidden):
-    from grader.tracing import untraced
-
     def stand_in(*args, **kwargs):
         with untraced():  # the collaborator will not run when grading: its calls are not the check's
             result, record = recorded_call(function, args, kwargs, own)
@@ -442,7 +441,6 @@ def standing_in(check, modules):
     if not check.replay:
         yield
         return
-    from grader.tracing import substituted
     table = (_recording[-1].setdefault(check.expectation_key, {}) if _recording
              else stored(check))
     make = _recorder if _recording else _replayer

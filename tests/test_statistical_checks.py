@@ -14,6 +14,8 @@ STATISTICAL = [
     ("a1_gru", "gumbel_sample", "gumbel_follows_distribution"),
     ("a1_gru", "gumbel_sample", "gumbel_rows_independent"),
     ("a1_gru", "gumbel_sample", "gumbel_temperature"),
+    ("a1_gru", "gumbel_sample", "gumbel_high_temperature"),
+    ("a1_gru", "generate", "generate_samples_at_temperature"),
     ("a3_bert", "truncate_seq_pair", "truncates_both_ends"),
     ("a3_bert", "create_masked_lm_predictions", "masking_80_10_10"),
     ("a3_bert", "create_instances_from_document", "instance_pairs"),
