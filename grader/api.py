@@ -116,7 +116,7 @@ class Assignment:
 
     def check(self, exercise, points=1.0, hidden=False, timeout=DEFAULT_TIMEOUT, rtol=1e-6,
               atol=1e-8, exact_dtype=False, subject="result", judge=None, name=None, depends_on=(),
-              replay=()):
+              replay=(), defined_in=None):
         """Decorator declaring a check; the function's docstring is its description.
 
         A check grades its own exercise: collaborators it needs come from the check, not from
@@ -128,13 +128,17 @@ class Assignment:
 
         A hidden check's description is shown to students when it fails, so it must
         say what is tested without revealing inputs or expected values.
+
+        ``defined_in``: the check module the check belongs to (default: the module declaring
+        it). A checks module split into parts names itself here, so that its checks keep its
+        stored expectations and its visibility.
         """
         def register(student_side):
             description = (student_side.__doc__ or student_side.__name__).strip().splitlines()[0]
             chk = Check(self, exercise, name or student_side.__name__, student_side, description,
                         points, hidden, timeout, rtol, atol, exact_dtype, subject, judge,
-                        defined_in=student_side.__module__, depends_on=tuple(depends_on),
-                        replay=tuple(replay))
+                        defined_in=defined_in or student_side.__module__,
+                        depends_on=tuple(depends_on), replay=tuple(replay))
             ex = self.exercises.setdefault(exercise, Exercise(exercise))
             if any(c.name == chk.name for c in ex.checks):
                 raise ValueError(f"duplicate check {chk.id}")

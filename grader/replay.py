@@ -37,6 +37,7 @@ A check that must call another exercise's class or layer (no plain function to r
 ``depends_on``; see the README for those that remain.
 """
 import contextlib
+import dataclasses
 import hashlib
 import functools
 import inspect
@@ -134,7 +135,8 @@ def same(got, recorded):
 # --- results with their Python types -------------------------------------------------------
 
 def freeze(value):
-    """Plain data for a collaborator's result that keeps tuples and NumPy scalars apart."""
+    """Plain data for a collaborator's result that keeps tuples, NumPy scalars and dataclass
+    instances (by class name and fields) apart."""
     if isinstance(value, tuple):
         return {"__tuple__": [freeze(v) for v in value]}
     if isinstance(value, list):
@@ -143,19 +145,32 @@ def freeze(value):
         return {"__dict__": [[freeze(k), freeze(v)] for k, v in value.items()]}
     if isinstance(value, np.generic):
         return {"__scalar__": value.item(), "dtype": str(value.dtype)}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"__dataclass__": type(value).__name__,
+                "fields": [[f.name, freeze(getattr(value, f.name))] for f in dataclasses.fields(value)]}
     return plain.to_plain(value)
 
 
-def thaw(value):
-    """The result :func:`freeze` stored, as the collaborator returned it."""
+def thaw(value, namespace=None):
+    """The result :func:`freeze` stored, as the collaborator returned it; a dataclass instance
+    is rebuilt from the class of that name in ``namespace`` (the student module's globals),
+    else as a ``types.SimpleNamespace`` with the same fields."""
+    again = lambda v: thaw(v, namespace)
     if isinstance(value, dict) and "__tuple__" in value:
-        return tuple(thaw(v) for v in value["__tuple__"])
+        return tuple(again(v) for v in value["__tuple__"])
     if isinstance(value, dict) and "__dict__" in value:
-        return {thaw(k): thaw(v) for k, v in value["__dict__"]}
+        return {again(k): again(v) for k, v in value["__dict__"]}
     if isinstance(value, dict) and "__scalar__" in value:
         return np.dtype(value["dtype"]).type(value["__scalar__"])
+    if isinstance(value, dict) and "__dataclass__" in value:
+        fields = {name: again(v) for name, v in value["fields"]}
+        cls = (namespace or {}).get(value["__dataclass__"])
+        try:
+            return cls(**fields)
+        except Exception:  # not there, or not built from these fields
+            return types.SimpleNamespace(**fields)
     if isinstance(value, list):
-        return [thaw(v) for v in value]
+        return [again(v) for v in value]
     return value.copy() if isinstance(value, np.ndarray) else value
 
 
@@ -227,11 +242,14 @@ def _advance_tail(name, state, draws):
     return list(advanced[3:]) if name == "np.random" else [advanced[2]]
 
 
-def restore_global(name, effect):
-    """Leave global generator ``name`` as a recorded call left it (see :func:`global_effect`)."""
+def restore_global(name, effect, generator=None):
+    """Leave global generator ``name`` as a recorded call left it (see :func:`global_effect`);
+    or, given a ``random.Random`` ``generator`` (then ``name`` is ``"random"``), that one."""
     if effect is None:
         return
     get, put, advance = GLOBALS[name]
+    if generator is not None:
+        get, put = generator.getstate, generator.setstate
     if "state" in effect:
         put(_as_state(name, effect["state"]))
         return
@@ -269,20 +287,32 @@ def recorded_call(function, args, kwargs, own=frozenset()):
     ``{"key", "result", "effects"}``."""
     key = call_key(args, kwargs, own)
     before = {name: get() for name, (get, _, _) in GLOBALS.items()}
+    randoms = [(i, g, g.getstate()) for i, g in enumerate(args) if isinstance(g, random.Random)]
+    lists = [(i, a, freeze(a)) for i, a in enumerate(args) if isinstance(a, list)]
     result = function(*args, **kwargs)
     effects = {"generators": [[i, g.bit_generator.state] for i, g in _generators(list(args))],
                "globals": {name: global_effect(name, before[name], GLOBALS[name][0]())
-                           for name in GLOBALS}}
+                           for name in GLOBALS},
+               # a random.Random passed in: how far the call advanced it
+               "randoms": [[i, global_effect("random", state, g.getstate())] for i, g, state in randoms],
+               # a list argument changed in place (e.g. shortened): its content afterwards
+               "lists": [[i, after] for i, a, was in lists if (after := freeze(a)) != was]}
     return result, {"key": key, "result": freeze(result), "effects": effects}
 
 
-def replayed_call(record, args):
-    """The recorded result of a matching call, with its effects on the generators made."""
-    for index, state in record["effects"]["generators"]:
+def replayed_call(record, args, namespace=None):
+    """The recorded result of a matching call, with its effects on the generators and on list
+    arguments made (``namespace``: where the result's classes are looked up, see :func:`thaw`)."""
+    effects = record["effects"]
+    for index, state in effects["generators"]:
         args[index].bit_generator.state = state
-    for name, effect in record["effects"]["globals"].items():
+    for name, effect in effects["globals"].items():
         restore_global(name, effect)
-    return thaw(record["result"])
+    for index, effect in effects.get("randoms", []):
+        restore_global("random", effect, generator=args[index])
+    for index, content in effects.get("lists", []):
+        args[index][:] = thaw(content, namespace)
+    return thaw(record["result"], namespace)
 
 
 # --- a hidden check's records: sealed by the call itself ----------------------------------
@@ -403,7 +433,7 @@ def _replayer(function, records, own, hidden):
         record = find(records, args, kwargs, own)
         if record is None:  # a call the reference never made: the student's own function answers
             return function(*args, **kwargs)
-        return replayed_call(record, list(args))
+        return replayed_call(record, list(args), function.__globals__)
     return _standing_in_for(function, stand_in)
 
 

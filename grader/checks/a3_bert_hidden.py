@@ -1,17 +1,19 @@
 """Hidden checks for assignment 3. Descriptions are shown on failure: they reveal no inputs."""
 import random
-import tempfile
 
 import numpy as np
 
 from grader.api import Fail
-from grader.checks.a3_bert import (ASSIGNMENT, INSTANCES_CALL, MODEL_TOL, PRETRAINER_CALLS,
-                                   RANDOM_NEXT_BAND_LONG, TRAINING_CALLS, TRAINING_INSTANCES_CALL,
-                                   VOCAB_WORDS, WhitespaceTokenizer, X, as_plain, corpus,
-                                   counted_batches, masking_statistics, pair_statistics,
-                                   plain_features, predictions_laid_out, run, small_instance,
-                                   sound_pairs, stand_in_pretrainer, toy_features, truncated,
-                                   WORD_TOKENS, whole_word_statistics, whole_words_laid_out)
+from grader.checks.bert import ASSIGNMENT, MODEL_TOL
+from grader.checks.bert.instances import (INSTANCES_CALL, PAIR_STATISTICS_CALL,
+                                          RANDOM_NEXT_BAND_LONG, TRAINING_INSTANCES_CALL,
+                                          WhitespaceTokenizer, as_plain, corpus, pair_statistics,
+                                          plain_features, small_instance, sound_pairs, toy_features)
+from grader.checks.bert.masking import (VOCAB_WORDS, WORD_TOKENS, masking_statistics,
+                                        predictions_laid_out, truncated, whole_word_statistics,
+                                        whole_words_laid_out)
+from grader.checks.bert.model import X, pretrainer, run
+from grader.checks.bert.training import trained_loop
 from grader.checks.common import log_probabilities, log_softmax, shape_and_total
 
 check = ASSIGNMENT.check
@@ -63,20 +65,21 @@ def masking_whole_words_small_budget(mod):
     return whole_word_statistics(mod, WORD_TOKENS, 0.15, 2)
 
 
-@check("create_instances_from_document", points=1, depends_on=INSTANCES_CALL, hidden=True, subject="instances")
+@check("create_instances_from_document", points=1, replay=INSTANCES_CALL, hidden=True, subject="instances")
 def instances_other_document(mod):
     """another document of another corpus, with short sequences likely"""
     return as_plain(mod.create_instances_from_document(corpus(4, 9, 3), 2, 16, 0.5, 0.2, 4,
                                                        VOCAB_WORDS, random.Random(31)))
 
 
-@check("create_instances_from_document", points=1, depends_on=INSTANCES_CALL, hidden=True, judge=sound_pairs(RANDOM_NEXT_BAND_LONG))
+@check("create_instances_from_document", points=1, depends_on=PAIR_STATISTICS_CALL, hidden=True,
+       judge=sound_pairs(RANDOM_NEXT_BAND_LONG))
 def instance_pairs_long(mod):
     """pair statistics with a longer maximum length"""
     return pair_statistics(mod, draws=200, max_seq_length=50)
 
 
-@check("create_training_instances", points=1, depends_on=TRAINING_INSTANCES_CALL, hidden=True, subject="instances")
+@check("create_training_instances", points=1, replay=TRAINING_INSTANCES_CALL, hidden=True, subject="instances")
 def training_instances_other(mod):
     """another text and settings"""
     text = "one two three .\nfour five .\n\nsix seven .\neight nine ten .\neleven .\n"
@@ -84,7 +87,7 @@ def training_instances_other(mod):
     return as_plain(mod.create_training_instances(text, tokenizer, 12, 3, 0.2, 0.2, 2, random.Random(32)))
 
 
-@check("create_training_instances", points=1, depends_on=TRAINING_INSTANCES_CALL, hidden=True, subject="instances")
+@check("create_training_instances", points=1, replay=TRAINING_INSTANCES_CALL, hidden=True, subject="instances")
 def training_instances_whole_word_other(mod):
     """whole-word masking with another text and settings"""
     text = "alpha ##beta ##gamma delta .\nepsilon ##zeta eta .\n\ntheta ##iota kappa .\nlambda ##mu ##nu .\n"
@@ -153,14 +156,13 @@ def mlm_head_other(mod):
     return run(mod.MLMHead(9, 6), (x, table, np.array([[4, 0, 2]], np.int32)), seed=38)
 
 
-@check("BERTPretrainer", points=1, depends_on=PRETRAINER_CALLS, hidden=True, subject="(mlm, nsp)", **MODEL_TOL)
+@check("BERTPretrainer", points=1, hidden=True, subject="(mlm, nsp)", **MODEL_TOL)
 def pretrainer_one_layer(mod):
     """another depth and batch"""
     ids = np.array([[2, 9, 3, 10, 3, 0, 0, 0]], np.int32)
     batch = (ids, np.array([[0, 0, 0, 1, 1, 0, 0, 0]], np.int32), (ids > 0).astype(np.int32),
              np.array([[1, 3]], np.int32))
-    model = mod.BERTPretrainer(23, d_model=8, n_layers=1, n_heads=1, d_ff=8, max_len=8, dropout=0.1, mode="eval")
-    return run(model, batch, seed=39)
+    return run(pretrainer(mod, n_layers=1, n_heads=1, d_ff=8, max_len=8), batch, seed=39)
 
 
 @check("pretraining_loss", points=1, hidden=True, subject="(mlm, nsp, total)", rtol=1e-5, atol=1e-6)
@@ -183,12 +185,8 @@ def accuracies_other(mod):
     return [float(mod.mlm_accuracy(mlm, ids, weights)), float(mod.nsp_accuracy(nsp, np.array([0, 1, 1])))]
 
 
-@check("train_model", points=1, depends_on=TRAINING_CALLS, hidden=True, subject="steps", timeout=300)
+@check("train_model", points=1, hidden=True, subject="steps", timeout=300)
 def train_other_steps(mod):
     """another number of steps"""
-    reads = {"train": 0, "eval": 0}
-    with tempfile.TemporaryDirectory() as out:
-        loop = mod.train_model(stand_in_pretrainer(), counted_batches(reads, "train"),
-                               counted_batches(reads, "eval"), train_steps=3, output_dir=out,
-                               config=mod.BertConfig(n_eval_batches=1, steps_per_checkpoint=3))
+    loop = trained_loop(mod, {"train": 0, "eval": 0}, 3, n_eval_batches=1, steps_per_checkpoint=3)
     return int(loop.step)

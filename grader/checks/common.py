@@ -3,6 +3,7 @@
 Trax is imported on first use (:func:`trax_api`), so that loading a check module, e.g. to
 list an assignment's exercises, stays fast.
 """
+import contextlib
 import importlib
 import random
 
@@ -139,6 +140,29 @@ def seeded_epochs(make_generator, read_item, n_items, n_epochs=4):
     return {"epochs": epochs(), "again": epochs()}
 
 
+def under_other_global_seeds(call):
+    """``[call(), call()]``, the first after seeding Python's ``random`` and NumPy's global
+    generator with 1, the second with 2: a function that draws only from the seeded
+    ``random.Random`` it is given returns the same both times."""
+    runs = []
+    for seed in (1, 2):
+        random.seed(seed)
+        np.random.seed(seed)
+        runs.append(call())
+    return runs
+
+
+def reproducible(what, seed_call):
+    """Judge for ``{"runs": under_other_global_seeds(...)}``: the two runs are equal. ``what``
+    names the result, ``seed_call`` how the rng was made (e.g. ``random.Random(7)``)."""
+    def judge(got, expected):
+        if got["runs"][0] != got["runs"][1]:
+            raise Fail(f"two {what} with {seed_call} differed when Python's random and NumPy's "
+                       "global generator were seeded differently: draw only from the rng argument "
+                       "(rng.random(), rng.randint, rng.shuffle), never from random or np.random")
+    return judge
+
+
 def reshuffled_each_epoch(all_items):
     """Judge for :func:`seeded_epochs`: every epoch holds each of ``all_items`` once, the order
     changes between epochs, and the same seed gives the same order (Python's ``random``)."""
@@ -211,3 +235,80 @@ def nested_lists(value, what, depth=2):
     if depth > 1 and value and not all(isinstance(v, (list, tuple, np.ndarray)) for v in value):
         raise Fail(f"expected {what}, got a list of {type(value[0]).__name__}s")
     return [nested_lists(list(v) if isinstance(v, np.ndarray) else v, what, depth - 1) for v in value]
+
+
+# --- Stand-ins for a student's collaborators -------------------------------------------------
+# A check of a function that builds on the student's other exercises (e.g. a model made of the
+# student's layers) runs it with the checks' own stand-ins in their place, so that the check
+# grades that function alone: a mistake in a collaborator costs points only in its own exercise.
+# The stand-ins have the collaborators' signatures and shapes but are deliberately other
+# computations (they must not show how to write the exercises), and the same stand-ins are used
+# when `expect` records the reference's result.
+
+@contextlib.contextmanager
+def with_stand_ins(module, stand_ins):
+    """Inside the block, ``module``'s attributes named in ``stand_ins`` are replaced by them
+    (restored afterwards): the student's functions that call them get the stand-ins."""
+    missing = object()
+    saved = {name: getattr(module, name, missing) for name in stand_ins}
+    for name, stand_in in stand_ins.items():
+        setattr(module, name, stand_in)
+    try:
+        yield module
+    finally:
+        for name, value in saved.items():
+            if value is missing:
+                delattr(module, name)
+            else:
+                setattr(module, name, value)
+
+
+def stand_in_embeddings(vocab_size, d_model, max_len, n_segments=2, dropout=0.1, mode="train"):
+    """``(ids, segments)`` → ``(vectors (batch, L, d_model), token table (vocab_size, d_model))``:
+    token, segment and position vectors from N(0, 1) tables summed, then dropout."""
+    tl = trax_api().tl
+    normal = tl.RandomNormalInitializer(1.0)
+
+    def look_up(table, by_segment, by_position, ids, segments):
+        return table[ids] + by_segment[segments] + by_position[:ids.shape[1]], table
+    layers = tl.Serial(
+        tl.Weights(normal, (max_len, d_model)), tl.Weights(normal, (n_segments, d_model)),
+        tl.Weights(normal, (vocab_size, d_model)),
+        tl.Fn("StandInLookUp", look_up, n_out=2),
+        tl.Dropout(rate=dropout, mode=mode))
+    return layers
+
+
+def stand_in_encoder_block(d_model, d_ff, n_heads, dropout=0.1, mode="train"):
+    """``(x, attention mask)`` → ``(x, attention mask)``: masked self-attention, then a ReLU
+    feed-forward layer, each added to its input, then dropout (no LayerNorm)."""
+    tl = trax_api().tl
+    layers = tl.Serial(
+        tl.Residual(tl.Attention(d_model, n_heads=n_heads, dropout=dropout, mode=mode)),
+        tl.Residual(tl.Serial(tl.Dense(d_ff), tl.Relu(), tl.Dense(d_model))),
+        tl.Dropout(rate=dropout, mode=mode))
+    return layers
+
+
+def stand_in_pooler(d_model):
+    """(batch, L, d_model) → (batch, d_model): a Dense layer on the first vector."""
+    tl = trax_api().tl
+    pooler = tl.Serial(tl.Fn("StandInFirst", lambda x: x[:, 0]), tl.Dense(d_model))
+    return pooler
+
+
+def stand_in_nsp_head():
+    """(batch, d) → (batch, 2) log-probabilities: a softmax over the first two values."""
+    api = trax_api()
+    return api.tl.Fn("StandInNSP", lambda x: api.jax.nn.log_softmax(x[:, :2]))
+
+
+def stand_in_mlm_head(vocab_size, d_model):
+    """``(x (batch, L, d), table (vocab_size, d), positions (batch, P))`` → (batch, P,
+    vocab_size) log-probabilities: the vectors at the positions times the table, softmaxed."""
+    api = trax_api()
+    jnp = api.jnp
+
+    def log_probs(x, table, positions):
+        return api.jax.nn.log_softmax(jnp.take_along_axis(x, positions[..., None], axis=1) @ table.T)
+    return api.tl.Fn("StandInMLM", log_probs)
