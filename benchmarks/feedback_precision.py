@@ -28,12 +28,13 @@ import re
 import tempfile
 from pathlib import Path
 
+from grader.expectations import calls_of_checks
 from grader.hints import shown_causes
 from grader.mistakes import Mistake, MistakeError, catalogue, solution_file, write_mutant
 from grader.registry import REPO, load_spec
 from grader.runner import import_modules
 from grader.session import grade
-from grader.tracing import calls_of_checks, edited_definitions
+from grader.tracing import edited_definitions
 
 SOLUTIONS = REPO / "solutions"
 ASSIGNMENTS = ["a0_warmup", "a1_gru", "a2_ner", "a3_bert"]

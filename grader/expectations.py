@@ -26,6 +26,7 @@ import tempfile
 from pathlib import Path
 
 from grader import hints, plain, replay
+from grader.memo import MEMO_ATTRIBUTE
 from grader.registry import EXPECTED_DIR, REPO, expectation_path, load_spec
 from grader.runner import ImportFailure, Status, import_modules, judge_outcome, run_student_side
 from grader.tracing import calls_into
@@ -44,6 +45,19 @@ def one_cpu():
         return False
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     return True
+
+
+def calls_of_checks(spec, modules, roots, checks=None):
+    """``{check id: sorted names of the student definitions it called}`` for ``checks``
+    (default: all of ``spec``), running each check's student side on ``modules``."""
+    calls = {}
+    for check in checks if checks is not None else spec.checks():
+        for module in modules.values():  # a shared call must be seen by every check making it
+            vars(module).pop(MEMO_ATTRIBUTE, None)
+        with calls_into(modules) as called:
+            run_student_side(check, modules, roots=roots)
+        calls[check.id] = sorted(called)
+    return calls
 
 
 def compute_recorded(assignment, solutions=SOLUTIONS, exercises=None):

@@ -1,9 +1,10 @@
 """Which student functions a check calls: the basis of exercise isolation.
 
-A check grades one exercise. When grading the reference solution, :func:`calls_of_checks`
-records, for every check, the top-level functions and classes of the student module that
-its student side called (a method counts as its class). A mistake confined to functions
-that a check never calls cannot change that check's result; :func:`edited_definitions` says where a mistake's edits lie.
+A check grades one exercise. When grading the reference solution,
+:func:`grader.expectations.calls_of_checks` records (with :func:`calls_into`), for every check,
+the top-level functions and classes of the student module that its student side called (a
+method counts as its class). A mistake confined to functions that a check never calls cannot
+change that check's result; :func:`edited_definitions` says where a mistake's edits lie.
 """
 import ast
 import contextlib
@@ -88,21 +89,6 @@ def calls_into(modules):
         for module in modules.values():
             stack.enter_context(recording_calls(module, called))
         yield called
-
-
-def calls_of_checks(spec, modules, roots, checks=None):
-    """``{check id: sorted names of the student definitions it called}`` for ``checks``
-    (default: all of ``spec``), running each check's student side on ``modules``."""
-    from grader.memo import MEMO_ATTRIBUTE
-    from grader.runner import run_student_side
-    calls = {}
-    for check in checks if checks is not None else spec.checks():
-        for module in modules.values():  # a shared call must be seen by every check making it
-            vars(module).pop(MEMO_ATTRIBUTE, None)
-        with calls_into(modules) as called:
-            run_student_side(check, modules, roots=roots)
-        calls[check.id] = sorted(called)
-    return calls
 
 
 def top_level_spans(source):
