@@ -181,11 +181,12 @@ def supported_pythons():
 
 
 def keep_only(root, assignment):
-    """Remove other assignments' check modules and expectations from the copied ``grader/``."""
+    """Remove other assignments' check modules, replays and stored files (expectations, calls,
+    hints: ``<assignment>[_hidden][.kind].json``) from the copied ``grader/``."""
     for folder in (CHECKS_DIR, EXPECTED_DIR):
         copied = root / folder.relative_to(REPO)
         for path in copied.glob("a*"):
-            if path.stem != assignment and path.stem.removesuffix("_hidden") != assignment:
+            if path.name.split(".")[0].removesuffix("_hidden") != assignment:
                 path.unlink()
 
 

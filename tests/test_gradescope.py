@@ -110,6 +110,8 @@ def test_zip_root_is_what_gradescope_extracts_into_source(zips):
         names = set(zf.namelist())
     assert {"setup.sh", "run_autograder", "run", "setup.cfg", "constraints.txt",
             "grader/checks/a0_warmup_hidden.py", "grader/expected/a0_warmup_hidden.json",
+            "grader/expected/a0_warmup.hints.json",
+            "grader/checks/a0_warmup.json", "grader/checks/a0_warmup_hidden.json",  # replays
             "course/trax_compat.py", "data/registry.py"} <= names
     assert not [n for n in names if n.startswith(("source/", "solutions/", "assignments/", "tests/"))]
     assert not [n for n in names if "a1_gru" in n or "a2_ner" in n or "a3_bert" in n]
