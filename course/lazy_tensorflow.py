@@ -60,29 +60,37 @@ class Placeholder(types.ModuleType):
 
 
 def load(name):
-    """The real module ``name``; the first call retires the placeholders and imports
-    TensorFlow (and runs its CUDA probe, which logs to stderr) in the installed context."""
-    if _placeholders:
-        retired = dict(_placeholders)
-        _placeholders.clear()
-        sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, _Finder)]
-        for module_name, placeholder in retired.items():
-            if sys.modules.get(module_name) is placeholder:
-                del sys.modules[module_name]
-            for attr in STAND_INS.get(module_name, ()):
-                placeholder.__dict__.pop(attr, None)  # from now on: the real attribute
-        with _alarm_held_back(), _while_loading[0]():
+    """The real module ``name``, imported in the installed context; the first call retires
+    the placeholders and imports TensorFlow (and runs its CUDA probe, which logs to stderr)."""
+    module = sys.modules.get(name)
+    if module is not None and not isinstance(module, Placeholder):
+        return module
+    first = bool(_placeholders)
+    _retire_placeholders()
+    with _alarm_held_back(), _while_loading[0]():
+        if first:
             tf = importlib.import_module("tensorflow")
             tf.config.list_physical_devices("GPU")  # its CUDA probe logs "failed call to cuInit"
-            return importlib.import_module(name)
-    return importlib.import_module(name)
+        return importlib.import_module(name)
+
+
+def _retire_placeholders():
+    """Stop answering imports with placeholders; existing ones forward to the real modules."""
+    retired = dict(_placeholders)
+    _placeholders.clear()
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, _Finder)]
+    for module_name, placeholder in retired.items():
+        if sys.modules.get(module_name) is placeholder:
+            del sys.modules[module_name]
+        for attr in STAND_INS.get(module_name, ()):
+            placeholder.__dict__.pop(attr, None)  # from now on: the real attribute
 
 
 @contextlib.contextmanager
 def _alarm_held_back():
     """Deliver SIGALRM (how the grader times a check) only after the block: an import cut
     halfway would leave TensorFlow unusable for the rest of the process."""
-    if threading.current_thread() is not threading.main_thread():
+    if not hasattr(signal, "SIGALRM") or threading.current_thread() is not threading.main_thread():
         yield  # only the main thread handles signals
         return
     fired = []

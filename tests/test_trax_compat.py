@@ -183,7 +183,8 @@ def test_assert_shape_still_reports_where_a_layer_was_defined():
 
 def test_import_keeps_the_matplotlib_backend():
     code = ("import importlib, sys, matplotlib; import course.trax_compat; import trax.jaxboard; "
-            "trax.jaxboard.SummaryWriter; "  # its first use imports it (and TensorFlow): fix 8
+            "import tensorflow; tensorflow.io; "  # TensorFlow's first use (fix 8), then ...
+            "trax.jaxboard.SummaryWriter; "  # ... jaxboard's, which imports it
             "print(matplotlib.get_backend()); importlib.reload(sys.modules['trax.jaxboard']); "
             "print(matplotlib.get_backend())")
     env = {"PATH": "/usr/bin:/bin", "MPLBACKEND": "svg"}
