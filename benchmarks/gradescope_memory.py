@@ -1,7 +1,7 @@
 """Benchmark: Gradescope's ``run_autograder`` on the reference solutions inside a container-like
 memory limit, side by side with the same run unconstrained.
 
-    ./run python -m benchmarks.gradescope_memory [--limit MB ...] [--env NAME=VALUE] [ASSIGNMENT ...]
+    ./run python -m benchmarks.gradescope_memory [--limit MB]... [--env NAME=VALUE]... [ASSIGNMENT ...]
 
 (as root; default: a1-a3, each unlimited then at Gradescope's default 768 MB.)
 
@@ -99,11 +99,13 @@ def load():
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("assignments", nargs="*", default=ASSIGNMENTS)
-    parser.add_argument("--limit", type=float, nargs="+", default=[GRADESCOPE_DEFAULT_MB],
-                        metavar="MB", help="memory limits to run under, each after the unlimited run")
+    parser.add_argument("--limit", type=float, action="append", metavar="MB",
+                        help=f"a memory limit to run under after the unlimited run (repeatable; "
+                             f"default {GRADESCOPE_DEFAULT_MB})")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="add to run_autograder's environment (to measure a setting)")
     args = parser.parse_args(argv)
+    limits = args.limit or [GRADESCOPE_DEFAULT_MB]
     extra_env = [item.split("=", 1) for item in args.env]
     where = memory_cgroup.layout()
     if isinstance(where, str):
@@ -116,7 +118,7 @@ def main(argv=None):
             upload_solution(root, assignment)
             free, results = grade(root, extra_env=extra_env)[:2]
             print(row(assignment, free, results), flush=True)
-            for limit in args.limit:
+            for limit in limits:
                 limited, results = grade(root, limit, extra_env=extra_env)[:2]
                 print(row(assignment, limited, results, free), flush=True)
                 for line in lost(results):
