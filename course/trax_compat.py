@@ -26,7 +26,11 @@ Fixes (each tested in ``tests/test_trax_compat.py``):
    off inline plots in notebooks. The import keeps the backend the user had.
 7. Each Loop warns that ``jax.host_count`` was renamed and each checkpoint that
    ``GzipFile`` will change its default mode: both are silenced by exact filters.
+8. ``import trax`` imports TensorFlow (about 300 MB that a container's memory limit cannot page
+   out) although JAX runs the models: TensorFlow is imported only when first used (a ``Loop``'s
+   files and summaries, checkpoints, TensorFlow datasets); see :mod:`course.lazy_tensorflow`.
 """
+import contextlib
 import functools
 import gzip
 import importlib
@@ -37,6 +41,7 @@ import warnings
 
 import numpy as np
 
+from course import lazy_tensorflow
 from course.quiet import filtered_stderr
 
 
@@ -61,23 +66,34 @@ class _InspectWithCheapStack:
 
 import matplotlib  # noqa: E402  (before trax, so its backend choice can be kept)
 
-_full_stack, inspect.stack = inspect.stack, stack_without_source
-_matplotlib_use, matplotlib.use = matplotlib.use, lambda *args, **kwargs: None
-try:
-    with filtered_stderr():
-        import jax
-        import jax.numpy as jnp
-        import trax
-        from trax import fastmath
-        from trax import layers as tl
-        from trax.layers import acceleration as _acceleration
-        from trax.layers import base as _base
-        from trax.supervised import training as _training
-        import tensorflow as tf
-        tf.config.list_physical_devices("GPU")  # TensorFlow's CUDA probe logs "failed call to cuInit" here
-finally:
-    inspect.stack = _full_stack
-    matplotlib.use = _matplotlib_use
+
+@contextlib.contextmanager
+def importing_trax():
+    """While Trax modules are imported (here, and later any TensorFlow-dependent ones, see fix
+    8): a cheap ``inspect.stack`` (fix 5), matplotlib's backend kept (fix 6), no start-up chatter."""
+    full_stack, inspect.stack = inspect.stack, stack_without_source
+    matplotlib_use, matplotlib.use = matplotlib.use, lambda *args, **kwargs: None
+    try:
+        with filtered_stderr():
+            yield
+    finally:
+        inspect.stack = full_stack
+        matplotlib.use = matplotlib_use
+
+
+lazy_tensorflow.install(while_loading=importing_trax)
+with importing_trax():
+    import jax
+    import jax.numpy as jnp
+    import trax
+    from trax import fastmath
+    from trax import layers as tl
+    from trax.layers import acceleration as _acceleration
+    from trax.layers import base as _base
+    from trax.supervised import training as _training
+    import tensorflow as tf  # a placeholder until first used (fix 8)
+    if lazy_tensorflow.loaded():  # imported before: its CUDA probe logs "failed call to cuInit"
+        tf.config.list_physical_devices("GPU")
 
 _fastmath_numpy = importlib.import_module("trax.fastmath.numpy")  # the module, not the backend proxy
 _fastmath_jax = importlib.import_module("trax.fastmath.jax")

@@ -4,11 +4,12 @@ import subprocess
 import sys
 import textwrap
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import REPO
+from conftest import REPO, require_platform
 from course import quiet
 from course import trax_compat as compat
 from course.trax_compat import ORIGINALS, jnp, tl, trax
@@ -181,8 +182,10 @@ def test_assert_shape_still_reports_where_a_layer_was_defined():
 
 
 def test_import_keeps_the_matplotlib_backend():
-    code = ("import importlib, matplotlib; import course.trax_compat; import trax.jaxboard; "
-            "print(matplotlib.get_backend()); importlib.reload(trax.jaxboard); "
+    code = ("import importlib, sys, matplotlib; import course.trax_compat; import trax.jaxboard; "
+            "import tensorflow; tensorflow.io; "  # TensorFlow's first use (fix 8), then ...
+            "trax.jaxboard.SummaryWriter; "  # ... jaxboard's, which imports it
+            "print(matplotlib.get_backend()); importlib.reload(sys.modules['trax.jaxboard']); "
             "print(matplotlib.get_backend())")
     env = {"PATH": "/usr/bin:/bin", "MPLBACKEND": "svg"}
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env,
@@ -190,3 +193,59 @@ def test_import_keeps_the_matplotlib_backend():
     with_fix, without_fix = proc.stdout.lower().split()
     assert with_fix == "svg", proc.stdout + proc.stderr
     assert without_fix == "agg"  # what jaxboard's import does when nothing guards it
+
+
+DEFERRED_SCRIPT = textwrap.dedent('''
+    import json, signal, sys, tempfile
+    import numpy as np
+    from course import lazy_tensorflow
+    from course.trax_compat import tl, trax
+    import tensorflow as tf
+    seen = {"after_import": lazy_tensorflow.loaded()}
+    model = tl.Serial(tl.Dense(3))
+    model.init(trax.shapes.ShapeDtype((2, 4), np.float32))  # isinstance(shape, tf.TensorShape)
+    seen["after_init"] = lazy_tensorflow.loaded()
+    seen["tf_datasets_imported"] = type(sys.modules["tensorflow_datasets"]).__name__
+    path = tempfile.mkdtemp() + "/w.pkl.gz"
+
+    def on_alarm(signum, frame):  # how the grader stops a check at its time limit
+        raise TimeoutError(lazy_tensorflow.loaded())
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, 0.05)  # expires during the import of TensorFlow
+    try:
+        model.save_to_file(path, weights_only=True)  # tf.io.gfile: the first use
+    except TimeoutError as e:
+        seen["alarm_once_loaded"] = e.args[0]
+    model.save_to_file(path, weights_only=True)
+    seen["after_save"] = lazy_tensorflow.loaded()
+    seen["real_shape"] = trax.shapes.ShapeDtype(tf.TensorShape([2, 5])).shape
+    seen["tf_numpy_backend"] = trax.fastmath.backend("tensorflow-numpy")["name"]
+    seen["tf_type"] = tf.TensorShape.__module__
+    print("RESULT " + json.dumps(seen))
+''')
+
+
+def test_tensorflow_is_imported_on_first_use_quietly_and_whole():
+    proc = subprocess.run([sys.executable, "-c", DEFERRED_SCRIPT], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    line = next((l for l in proc.stdout.splitlines() if l.startswith("RESULT ")), None)
+    assert line, proc.stdout[-2000:] + proc.stderr[-3000:]
+    seen = json.loads(line[len("RESULT "):])
+    assert seen == {"after_import": False, "after_init": False, "tf_datasets_imported": "Placeholder",
+                    "alarm_once_loaded": True, "after_save": True, "real_shape": [2, 5], "tf_numpy_backend": "tensorflow-numpy",
+                    "tf_type": "tensorflow.python.framework.tensor_shape"}, seen
+    assert proc.stderr == "", proc.stderr  # TensorFlow's start-up chatter stays filtered
+
+
+def test_deferring_tensorflow_saves_its_memory():
+    require_platform(Path("/proc/self/status").exists(), "no /proc/self/status to read memory from")
+    code = ("import re, sys; import {module}; "
+            "print(re.search(r'RssAnon:\\s+(\\d+)', open('/proc/self/status').read()).group(1))")
+    anon = {}
+    for module in ("course.trax_compat", "tensorflow"):
+        proc = subprocess.run([sys.executable, "-c", code.format(module=module)], cwd=REPO,
+                              capture_output=True, text=True, timeout=300)
+        anon[module] = int(proc.stdout.split()[-1]) / 1024
+    # Trax with JAX but no TensorFlow holds less anonymous memory than TensorFlow alone.
+    assert anon["course.trax_compat"] < anon["tensorflow"], anon
