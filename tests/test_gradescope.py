@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.gradescope_memory import deploy
 from conftest import REPO
 from grader import cli, gradescope
 from grader.deadlines import WRITE_MARGIN
@@ -33,15 +34,6 @@ def zips(tmp_path_factory):
     """{assignment: zip path} for the assignments the tests deploy."""
     out = tmp_path_factory.mktemp("zips")
     return dict(zip(["a0_warmup", "a1_gru"], gradescope.build(out, ["a0_warmup", "a1_gru"])))
-
-
-def deploy(archive, root):
-    """Lay ``root`` out as Gradescope does: the zip's content in source/, run_autograder copied
-    to the root. Returns ``root``."""
-    with zipfile.ZipFile(archive) as zf:
-        zf.extractall(root / "source")
-    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
-    return root
 
 
 @pytest.fixture(scope="module")
