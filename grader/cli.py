@@ -39,7 +39,8 @@ def _grade_parser():
     p.add_argument("-v", "--verbose", action="store_true",
                    help="show every failing check's message, not only each exercise's first")
     p.add_argument("--fail-under", type=float, metavar="PCT",
-                   help="exit with status 1 when the score is below PCT percent")
+                   help="exit with status 1 when the score is below PCT percent (or grading was "
+                        "interrupted before every check ran)")
     return p
 
 
@@ -104,7 +105,15 @@ def grade_command(argv):
     print(f"(graded in {time.perf_counter() - start:.1f} s)")
     if args.json:
         report.write_results_json(graded, args.json)
-    return 1 if args.fail_under is not None and graded.score.percent < args.fail_under else 0
+    return exit_status(graded, args.fail_under)
+
+
+def exit_status(graded, fail_under):
+    """1 when ``--fail-under`` is given and the run falls short of it: a score below it, or a run
+    interrupted before every check ran (its score is no final score); else 0."""
+    if fail_under is None:
+        return 0
+    return 1 if graded.interrupted or graded.score.percent < fail_under else 0
 
 
 def expect_command(argv):

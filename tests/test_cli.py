@@ -27,6 +27,18 @@ def test_fail_under_signals_a_low_score():
     assert run("a0_warmup", "--fail-under", "50").returncode == 1
 
 
+def test_fail_under_fails_an_interrupted_run_whatever_its_score():
+    """A run stopped before every check ran (Ctrl-C, a deadline) has no final score."""
+    from grader.cli import exit_status
+    from grader.session import grade
+    graded = grade(REPO / "solutions", ["a0_warmup"])
+    assert graded.score.percent == 100
+    assert exit_status(graded, 100) == 0 and exit_status(graded, None) == 0
+    graded.interrupted = True
+    assert exit_status(graded, 100) == 1 and exit_status(graded, 0) == 1
+    assert exit_status(graded, None) == 0
+
+
 def test_bad_input_gives_one_clear_line_and_status_2(tmp_path):
     for args, text in [(("no_such",), "unknown assignment no_such; choose from"),
                        (("--submission", str(tmp_path / "missing")), "no such directory"),
