@@ -51,7 +51,7 @@ def test_a_pyenv_version_is_used_and_a_failing_step_fails_the_script(tmp_path):
     assert done.returncode == 1, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == f"python 3.98: {python} (Python 3.98.2)"
-    assert "python 3.98: install from constraints.txt (notebook extra included) FAILED" in lines
-    assert lines[-1] == "other Pythons: FAILED: 3.98: install from constraints.txt (notebook extra included)"
+    assert "python 3.98: install from constraints.txt (notebook and kaggle extras included) FAILED" in lines
+    assert lines[-1] == "other Pythons: FAILED: 3.98: install from constraints.txt (notebook and kaggle extras included)"
     assert f"COURSE_PYTHON={python} is not Python 3.11, 3.12, 3.13" in done.stderr
     assert not list(tmp_path.glob("course-pythons.*")), "the temporary venv directory is left behind"
