@@ -30,7 +30,8 @@ from pathlib import Path
 
 from grader.expectations import calls_of_checks
 from grader.hints import shown_causes
-from grader.mistakes import Mistake, MistakeError, catalogue, solution_file, write_mutant
+from grader.mistakes import (Mistake, MistakeError, catalogue, exercise_functions, solution_file,
+                            write_mutant)
 from grader.registry import REPO, load_spec
 from grader.runner import import_modules
 from grader.session import grade
@@ -45,10 +46,15 @@ def reading_exercises(spec, calls, definitions):
     return {c.exercise for c in spec.checks() if set(calls[c.id]) & set(definitions)}
 
 
-def load_mutants(path):
-    """Mistakes from a JSON list of ``{name, exercise, edits, ...}`` (they carry no hint)."""
+def load_mutants(path, assignment):
+    """Mistakes from a JSON list of ``{name, exercise, edits, ...}`` (they carry no hint).
+    ``exercise`` may name any student function: a helper (``nsp_loss``) counts for the graded
+    exercise it belongs to (``pretraining_loss``, see ``grader.mistakes.exercise_functions``)."""
+    spec, _ = load_spec(assignment)
+    owner = {fn: ex for ex in spec.exercises for fn in exercise_functions(assignment, ex)}
     entries = json.loads(Path(path).read_text())
-    return [Mistake(e["name"], e["exercise"], "", tuple(tuple(edit) for edit in e["edits"]))
+    return [Mistake(e["name"], owner.get(e["exercise"], e["exercise"]), "",
+                    tuple(tuple(edit) for edit in e["edits"]))
             for e in entries]
 
 
@@ -149,7 +155,7 @@ def main(argv=None):
     results = {}
     for assignment in args.assignments:
         print(assignment, flush=True)
-        mistakes = load_mutants(args.mutants) if args.mutants else list(catalogue(assignment).values())
+        mistakes = load_mutants(args.mutants, assignment) if args.mutants else list(catalogue(assignment).values())
         mistakes = [m for m in mistakes if not args.only or m.name in args.only]
         results[assignment] = measure(assignment, mistakes)
     print(table(results, catalogued=not args.mutants))
