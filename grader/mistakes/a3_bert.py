@@ -26,6 +26,9 @@ MISTAKES = [
       "build a new list: inserting [CLS]/[SEP] into tokens_a changes the caller's tokens",
       ("    tokens = [CLS, *tokens_a, SEP]\n",
        "    tokens = tokens_a\n    tokens.insert(0, CLS)\n    tokens.append(SEP)\n")),
+    m("segments: an empty B treated as no B", "get_tokens_and_segments",
+      "test `tokens_b is not None`: an empty B still gets its closing [SEP] in segment 1",
+      ("    if tokens_b is not None:\n", "    if tokens_b:\n")),
     # --- truncate_seq_pair ---
     m("truncate: always from the back", "truncate_seq_pair",
       "remove from the front or the back at random (rng.random() < 0.5: front)",
@@ -249,6 +252,10 @@ MISTAKES = [
     m("MLM head: all positions instead of the masked ones", "MLMHead",
       "gather the vectors at masked_lm_positions first",
       ("        Gather(),  # h, table\n", "        tl.Select([0, 2], n_in=3),\n")),
+    m("MLM head: log of softmax by hand", "MLMHead",
+      "end with tl.LogSoftmax(): log(softmax(z)) turns the probabilities that underflow to 0 into -inf",
+      ("        tl.LogSoftmax(),\n    )",
+       '        tl.Fn("LogSoftmax", lambda z: jnp.log(jax.nn.softmax(z, axis=-1))),\n    )')),
     # --- BERTPretrainer ---
     m("pretrainer: no padding mask in attention", "BERTPretrainer",
       "turn input_mask into the attention mask (AttentionMask) so padded keys are ignored",
@@ -292,6 +299,10 @@ MISTAKES = [
     m("metrics: NSP accuracy against flipped labels", "accuracy_metrics",
       "compare the argmax with next_sentence_labels as they are (0 = actual next)",
       ("== next_sentence_labels).astype(jnp.float32))", "== 1 - next_sentence_labels).astype(jnp.float32))")),
+    m("metrics: NSP ties go to the second class", "accuracy_metrics",
+      "predict with argmax over the two log-probabilities (a tie goes to the first class, 0)",
+      ("jnp.argmax(nsp_log_probs, axis=-1) == next_sentence_labels",
+       "(nsp_log_probs[:, 1] >= nsp_log_probs[:, 0]).astype(jnp.int32) == next_sentence_labels")),
     # --- train_model ---
     m("train_model: no warm-up", "train_model",
       "use lr_schedule=trax.lr.warmup(config.warmup_steps, config.learning_rate)",

@@ -36,6 +36,12 @@ def single_layout(mod):
     return [list(x) for x in mod.get_tokens_and_segments(["x"])]
 
 
+@check("get_tokens_and_segments", points=1, subject="(tokens, segment_ids)")
+def empty_b_layout(mod):
+    """an empty B (a list, not None) still closes with its own [SEP] in segment 1"""
+    return [list(x) for x in mod.get_tokens_and_segments(["x", "y"], [])]
+
+
 @check("get_tokens_and_segments", points=1,
        judge=arguments_unchanged("get_tokens_and_segments", "build a new list of tokens"))
 def layout_leaves_tokens_alone(mod):

@@ -210,6 +210,23 @@ def mlm_head_values(mod):
     return run(mod.MLMHead(V, D), mlm_inputs(), seed=10)
 
 
+def _finite(got, expected):
+    if got["non_finite"]:
+        raise Fail(f"with large logits {got['non_finite']} of the {got['size']} log-probabilities are "
+                   "not finite (-inf or NaN); every log-probability must stay finite")
+    return compare(got["row_logsumexp"], expected["row_logsumexp"], name="logsumexp of each row",
+                   rtol=1e-4, atol=1e-3)
+
+
+@check("MLMHead", points=1, judge=_finite)
+def mlm_head_large_logits(mod):
+    """a token table 1,000 times larger (logits in the thousands): log-probabilities stay finite"""
+    x, table, pos = mlm_inputs()
+    got = np.asarray(run(mod.MLMHead(V, D), (x, table * 1000.0, pos), seed=10), dtype=np.float64)
+    return {"non_finite": int((~np.isfinite(got)).sum()), "size": int(got.size),
+            "row_logsumexp": np.log(np.exp(got).sum(axis=-1)).tolist()}
+
+
 def _gathers(got, expected):
     if got["changed_by_unused"] > 1e-6:
         raise Fail("the output changed when vectors at positions that are not predicted changed: "

@@ -100,6 +100,13 @@ def accuracies(mod):
     return [float(mod.mlm_accuracy(mlm, ids, weights)), float(mod.nsp_accuracy(nsp, np.array([1, 0, 0])))]
 
 
+@check("accuracy_metrics", points=1, subject="NSP accuracy with tied log-probabilities")
+def nsp_accuracy_on_ties(mod):
+    """NSP accuracy when both classes are equally likely: the prediction is argmax's (the first class)"""
+    nsp = np.log(np.full((4, 2), 0.5))
+    return float(mod.nsp_accuracy(nsp, np.array([0, 0, 1, 0])))
+
+
 def stand_in_pretrainer():
     """A trainable stand-in for BERTPretrainer built by the checks (not the student's model):
     (ids, segments, mask, positions) → (mlm (batch, P, V), nsp (batch, 2)) log-probabilities
