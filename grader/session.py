@@ -7,6 +7,7 @@ stored expectations are read from ``grader/expected/`` (see :mod:`grader.registr
 each item's outcome is kept as a CheckResult for the report.
 """
 import ctypes
+import functools
 import os
 from pathlib import Path
 
@@ -20,16 +21,23 @@ from grader.runner import (ImportFailure, import_modules, import_time_limit, not
                            run_check)
 
 
+@functools.cache
+def _malloc_trim():
+    """glibc's ``malloc_trim``, looked up once; None where there is none."""
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (AttributeError, OSError, TypeError):  # not glibc
+        return None
+
+
 def release_freed_memory():
     """Hand the heap memory freed by the last check back to the system (glibc's
     ``malloc_trim``; nothing where there is none). The allocator otherwise keeps it for reuse,
     a container's memory limit counts it, and over an assignment's Trax checks it grows to
     about 100 MB (measured with ``benchmarks/gradescope_memory.py``)."""
-    try:
-        trim = ctypes.CDLL(None).malloc_trim
-    except (AttributeError, OSError, TypeError):  # not glibc
-        return
-    trim(0)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 class _Missing:
