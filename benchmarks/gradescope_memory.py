@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -32,11 +33,22 @@ GRADESCOPE_DEFAULT_MB = 768  # Gradescope's default autograder memory
 ASSIGNMENTS = ["a1_gru", "a2_ner", "a3_bert"]
 
 
+def extract(archive, target):
+    """Unzip ``archive`` into ``target`` keeping each file's mode (run_autograder and setup.sh
+    are executable). Returns ``target``."""
+    with zipfile.ZipFile(archive) as zf:
+        for info in zf.infolist():
+            zf.extract(info, target)
+            mode = info.external_attr >> 16
+            if mode and not info.is_dir():
+                (target / info.filename).chmod(stat.S_IMODE(mode))
+    return target
+
+
 def deploy(archive, root):
     """Lay ``root`` out as Gradescope does: the zip's content in source/, run_autograder copied
     to the root. Returns ``root``."""
-    with zipfile.ZipFile(archive) as zf:
-        zf.extractall(root / "source")
+    extract(archive, root / "source")
     shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
     return root
 

@@ -16,13 +16,12 @@ import contextlib
 import json
 import resource
 import shutil
-import stat
 import time
-import zipfile
 
 import pytest
 
 import debian_root
+from benchmarks.gradescope_memory import extract
 from conftest import REPO, require_platform
 from grader import cli
 from grader.registry import load_spec
@@ -31,17 +30,6 @@ pytestmark = pytest.mark.slow
 
 SUITES = {"bookworm": "a1_gru", "trixie": "a0_warmup"}  # Debian release: assignment it grades
 PYTHON3 = {"bookworm": "3.11", "trixie": "3.13"}
-
-
-def extract(archive, target):
-    """Unzip keeping each file's mode (run_autograder and setup.sh are executable)."""
-    with zipfile.ZipFile(archive) as zf:
-        for info in zf.infolist():
-            path = zf.extract(info, target)
-            mode = info.external_attr >> 16
-            if mode and not info.is_dir():
-                (target / info.filename).chmod(stat.S_IMODE(mode))
-    return target
 
 
 class Stopwatch:
